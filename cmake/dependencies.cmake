@@ -1,0 +1,45 @@
+# Every third-party dependency, found the way its Debian package supports, and exposed as one
+# target name that the rest of the build links against. Installed by scripts/setup.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+# CMake config packages.
+find_package(fmt CONFIG REQUIRED)             # fmt::fmt
+find_package(spdlog CONFIG REQUIRED)          # spdlog::spdlog (compiled library)
+find_package(yaml-cpp CONFIG REQUIRED)        # yaml-cpp
+find_package(CLI11 CONFIG REQUIRED)           # CLI11::CLI11
+find_package(nlohmann_json CONFIG REQUIRED)   # nlohmann_json::nlohmann_json
+find_package(simdjson CONFIG REQUIRED)        # simdjson::simdjson
+find_package(RocksDB CONFIG REQUIRED)         # RocksDB::rocksdb-shared
+
+# CMake's built-in modules.
+find_package(CURL REQUIRED)                   # CURL::libcurl
+find_package(SQLite3 REQUIRED)                # SQLite::SQLite3
+find_package(PostgreSQL REQUIRED)             # PostgreSQL::PostgreSQL
+
+# pkg-config only.
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(AVRO REQUIRED IMPORTED_TARGET avro-c)
+pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+add_library(sluice::rdkafka ALIAS PkgConfig::RDKAFKA)
+add_library(sluice::httplib ALIAS PkgConfig::HTTPLIB)
+add_library(sluice::avro ALIAS PkgConfig::AVRO)
+add_library(sluice::lz4 ALIAS PkgConfig::LZ4)
+add_library(sluice::zstd ALIAS PkgConfig::ZSTD)
+
+# Asio is header-only; used standalone (without Boost) with C++20 coroutines.
+find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
+add_library(sluice_asio INTERFACE)
+target_include_directories(sluice_asio SYSTEM INTERFACE "${ASIO_INCLUDE_DIR}")
+target_compile_definitions(sluice_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+target_link_libraries(sluice_asio INTERFACE Threads::Threads)
+add_library(sluice::asio ALIAS sluice_asio)
+
+if(SLUICE_TESTS OR SLUICE_BENCH)
+  find_package(GTest CONFIG REQUIRED)         # GTest::gtest, GTest::gmock
+endif()
+if(SLUICE_BENCH)
+  find_package(benchmark CONFIG REQUIRED)     # benchmark::benchmark
+endif()

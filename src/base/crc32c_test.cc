@@ -1,0 +1,69 @@
+#include "base/crc32c.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace sluice {
+namespace {
+
+using crc_fn = uint32_t (*)(uint32_t, bytes_view);
+
+std::vector<crc_fn> implementations() {
+  std::vector<crc_fn> fns{crc32c::extend_portable};
+  if (crc32c::has_hardware()) fns.push_back(crc32c::extend_hardware);
+  return fns;
+}
+
+// The check value and the test vectors of RFC 3720 (iSCSI), appendix B.4.
+TEST(crc32c, standard_vectors) {
+  std::vector<uint8_t> zeros(32, 0x00), ones(32, 0xff), up(32), down(32);
+  for (int i = 0; i < 32; ++i) {
+    up[i] = static_cast<uint8_t>(i);
+    down[i] = static_cast<uint8_t>(31 - i);
+  }
+  const std::vector<uint8_t> iscsi_read = {
+      0x01, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+      0x00, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00,
+      0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x18, 0x28, 0x00, 0x00, 0x00,
+      0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+  for (crc_fn fn : implementations()) {
+    EXPECT_EQ(fn(0, as_bytes_view("123456789")), 0xe3069283u);
+    EXPECT_EQ(fn(0, zeros), 0x8a9136aau);
+    EXPECT_EQ(fn(0, ones), 0x62a8ab43u);
+    EXPECT_EQ(fn(0, up), 0x46dd794eu);
+    EXPECT_EQ(fn(0, down), 0x113fdb5cu);
+    EXPECT_EQ(fn(0, iscsi_read), 0xd9963a56u);
+    EXPECT_EQ(fn(0, bytes_view()), 0u);
+  }
+  EXPECT_EQ(crc32c::value("123456789"), 0xe3069283u);
+}
+
+TEST(crc32c, extend_composes) {
+  const std::string s = "hello, sluice: a record batch payload of some length";
+  for (size_t cut = 0; cut <= s.size(); ++cut) {
+    uint32_t a = crc32c::extend(0, as_bytes_view(std::string_view(s).substr(0, cut)));
+    EXPECT_EQ(crc32c::extend(a, as_bytes_view(std::string_view(s).substr(cut))), crc32c::value(s));
+  }
+}
+
+TEST(crc32c, hardware_matches_portable_on_every_length_and_alignment) {
+  if (!crc32c::has_hardware()) GTEST_SKIP() << "no SSE4.2 on this CPU";
+  std::mt19937 rng(7);
+  std::vector<uint8_t> buf(4096 + 16);
+  for (auto& b : buf) b = static_cast<uint8_t>(rng());
+  for (size_t align = 0; align < 8; ++align) {
+    for (size_t len = 0; len < 300; ++len) {
+      bytes_view v(buf.data() + align, len);
+      ASSERT_EQ(crc32c::extend_hardware(0x1234, v), crc32c::extend_portable(0x1234, v))
+          << "align " << align << " len " << len;
+    }
+  }
+  bytes_view big(buf.data() + 3, 4096);
+  EXPECT_EQ(crc32c::extend_hardware(0, big), crc32c::extend_portable(0, big));
+}
+
+}  // namespace
+}  // namespace sluice

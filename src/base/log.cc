@@ -1,0 +1,127 @@
+#include "base/log.h"
+
+#include <fmt/core.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <mutex>
+
+namespace sluice::log {
+namespace {
+
+constexpr std::array<std::string_view, 6> level_names_{"trace", "debug", "info",
+                                                       "warn",  "error", "off"};
+constexpr std::array<std::string_view, 2> format_names_{"text", "json"};
+
+spdlog::level::level_enum to_spdlog(level l) {
+  switch (l) {
+    case level::trace: return spdlog::level::trace;
+    case level::debug: return spdlog::level::debug;
+    case level::info: return spdlog::level::info;
+    case level::warn: return spdlog::level::warn;
+    case level::error: return spdlog::level::err;
+    case level::off: return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+// %J: the message payload as the contents of a JSON string (quotes, backslashes and control
+// characters escaped), so that JSON log lines stay valid whatever is logged.
+class json_payload_flag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
+      switch (c) {
+        case '"': dest.append(std::string_view("\\\"")); break;
+        case '\\': dest.append(std::string_view("\\\\")); break;
+        case '\n': dest.append(std::string_view("\\n")); break;
+        case '\r': dest.append(std::string_view("\\r")); break;
+        case '\t': dest.append(std::string_view("\\t")); break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            fmt::format_to(std::back_inserter(dest), "\\u{:04x}", static_cast<int>(c));
+          } else {
+            dest.push_back(c);
+          }
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<json_payload_flag>();
+  }
+};
+
+std::unique_ptr<spdlog::formatter> make_formatter(format f) {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  if (f == format::json) {
+    formatter->add_flag<json_payload_flag>('J').set_pattern(
+        R"({"ts":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","module":"%n","msg":"%J"})");
+  } else {
+    formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%-5l%$ [%n] %v");
+  }
+  return formatter;
+}
+
+std::mutex mu;
+level current_level = level::info;
+format current_format = format::text;
+std::shared_ptr<spdlog::sinks::sink> stderr_sink() {
+  static auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  return sink;
+}
+
+}  // namespace
+
+result<level> parse_level(std::string_view name) {
+  for (size_t i = 0; i < level_names_.size(); ++i) {
+    if (name == level_names_[i]) return static_cast<level>(i);
+  }
+  return make_error(errc::invalid_argument,
+                    fmt::format("unknown log level '{}' (expected trace, debug, info, warn, "
+                                "error or off)",
+                                name));
+}
+
+result<format> parse_format(std::string_view name) {
+  for (size_t i = 0; i < format_names_.size(); ++i) {
+    if (name == format_names_[i]) return static_cast<format>(i);
+  }
+  return make_error(errc::invalid_argument,
+                    fmt::format("unknown log format '{}' (expected text or json)", name));
+}
+
+std::span<const std::string_view> level_names() { return ::sluice::log::level_names_; }
+std::span<const std::string_view> format_names() { return ::sluice::log::format_names_; }
+
+std::string_view to_string(level l) { return level_names_[static_cast<size_t>(l)]; }
+std::string_view to_string(format f) { return format_names_[static_cast<size_t>(f)]; }
+
+void setup(level l, format f) {
+  std::lock_guard lock(mu);
+  current_level = l;
+  current_format = f;
+  // UTC timestamps, so that the trailing Z in both patterns is true.
+  spdlog::set_formatter(make_formatter(f));
+  spdlog::apply_all([&](const std::shared_ptr<spdlog::logger>& lg) {
+    lg->set_level(to_spdlog(l));
+    lg->set_formatter(make_formatter(f));
+  });
+  spdlog::set_level(to_spdlog(l));
+}
+
+std::shared_ptr<spdlog::logger> get(std::string_view module) {
+  std::lock_guard lock(mu);
+  std::string name(module);
+  if (auto existing = spdlog::get(name)) return existing;
+  auto lg = std::make_shared<spdlog::logger>(name, stderr_sink());
+  lg->set_level(to_spdlog(current_level));
+  lg->set_formatter(make_formatter(current_format));
+  lg->flush_on(spdlog::level::warn);
+  spdlog::register_logger(lg);
+  return lg;
+}
+
+}  // namespace sluice::log

@@ -1,0 +1,224 @@
+// The command line: every subcommand and flag of `sluice`, parsed with CLI11. This is the only
+// file that includes CLI11; commands receive plain option structs (commands.h).
+#include "cli/app.h"
+
+#include <fmt/core.h>
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+#include "cli/commands.h"
+
+namespace sluice::cli {
+namespace {
+
+// Options of the parts that later versions provide. They are declared now so that `--help`
+// documents the interface; running such a command reports that it is not available yet.
+struct planned_options {
+  std::string listen, advertised, data_dir, url, bootstrap, topic, duration, host, user, password,
+      keyspace, execute, file, format, pipeline, group, conf;
+  int64_t count = 0, partitions = 0, offset = 0;
+  double error_rate = 0, malformed_rate = 0;
+  std::string latency;
+  bool to_earliest = false, to_latest = false;
+};
+
+// The deepest selected command, e.g. "topics" for `sluice topics nope`.
+CLI::App* deepest(CLI::App* app) {
+  for (CLI::App* sub : app->get_subcommands()) return deepest(sub);
+  return app;
+}
+
+std::string command_path(CLI::App* app) {
+  std::string path;
+  for (CLI::App* a = app; a != nullptr; a = a->get_parent()) {
+    path = a->get_name() + (path.empty() ? "" : " " + path);
+  }
+  return path;
+}
+
+std::string subcommand_names(CLI::App* app) {
+  std::string names;
+  for (CLI::App* sub : app->get_subcommands({})) {
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  }
+  return names;
+}
+
+// One line on stderr and the usage exit code.
+int usage_error(CLI::App* at, const std::string& message) {
+  fmt::print(stderr, "{}: {} (see '{} --help')\n", command_path(at), message, command_path(at));
+  return exit_usage;
+}
+
+void add_listen(CLI::App* cmd, planned_options& o, const char* default_addr) {
+  cmd->add_option("--listen", o.listen, "host:port to listen on")->default_str(default_addr);
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "sluice: the real-time data pipeline (HTTP API -> Kafka -> stream processing -> "
+      "Cassandra) as one program.",
+      "sluice"};
+  app.allow_extras();  // unknown tokens are reported below, with a precise message
+  app.fallthrough();   // global options are accepted after the subcommand too
+  app.set_version_flag("--version", std::string("sluice ") + SLUICE_VERSION);
+  app.footer(
+      "Run 'sluice COMMAND --help' for a command's options. Exit codes: 0 success, "
+      "1 failure, 2 usage or config error.");
+
+  global_options g;
+  app.add_option("-c,--config", g.config_path,
+                 "YAML config file (default: the built-in "
+                 "reference pipeline)");
+  app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error or off");
+  app.add_option("--log-format", g.log_format, "text or json");
+
+  std::function<int()> action;
+  planned_options p;
+
+  // --- implemented commands ------------------------------------------------------------------
+  up_options up;
+  auto* up_cmd = app.add_subcommand("up", "Run the whole pipeline in one process");
+  up_cmd->add_option("config", up.config_path, "YAML config (default: the reference pipeline)");
+  up_cmd->add_option("--data-dir", up.data_dir, "Root of persistent state (overrides data_dir)");
+  up_cmd->callback([&] { action = [&] { return run_up(g, up); }; });
+
+  app.add_subcommand("version", "Print the version")->callback([&] { action = run_version; });
+
+  std::string config_file;
+  auto* config_cmd = app.add_subcommand("config",
+                                        "Check configuration files and print the key "
+                                        "reference");
+  auto* check_cmd = config_cmd->add_subcommand("check", "Validate a config file");
+  check_cmd->add_option("file", config_file, "YAML config file")->required();
+  check_cmd->callback([&] { action = [&] { return run_config_check(config_file); }; });
+  config_cmd->add_subcommand("docs", "Print the reference of every config key (markdown)")
+      ->callback([&] { action = run_config_docs; });
+
+  // --- commands of the parts being built --------------------------------------------------------
+  auto planned = [&](CLI::App* cmd, std::string what) {
+    cmd->callback([&, cmd, what] {
+      action = [cmd, what] { return run_not_available(command_path(cmd).substr(7), what); };
+    });
+  };
+
+  auto* broker = app.add_subcommand("broker", "Run the Kafka-compatible broker");
+  add_listen(broker, p, "127.0.0.1:9092");
+  broker->add_option("--advertised", p.advertised, "host:port announced to clients");
+  broker->add_option("--data-dir", p.data_dir, "Directory of the log segments");
+  planned(broker, "the Kafka-compatible broker");
+
+  auto* store = app.add_subcommand("store", "Run the CQL-compatible table store");
+  add_listen(store, p, "127.0.0.1:9042");
+  store->add_option("--data-dir", p.data_dir, "Directory of the tables");
+  planned(store, "the CQL-compatible store");
+
+  auto* api = app.add_subcommand("api", "Run the random-user HTTP API");
+  add_listen(api, p, "127.0.0.1:8000");
+  api->add_option("--error-rate", p.error_rate, "Fraction of requests answered with 500");
+  api->add_option("--latency", p.latency, "Added latency per request, e.g. 50ms");
+  api->add_option("--malformed-rate", p.malformed_rate, "Fraction of malformed responses");
+  planned(api, "the random-user API");
+
+  auto* ingest = app.add_subcommand("ingest", "Fetch users from an HTTP API into a Kafka topic");
+  ingest->add_option("--url", p.url, "HTTP source");
+  ingest->add_option("--bootstrap", p.bootstrap, "Kafka bootstrap servers host:port[,...]");
+  ingest->add_option("--topic", p.topic, "Destination topic");
+  ingest->add_option("--count", p.count, "Stop after N records");
+  ingest->add_option("--duration", p.duration, "Stop after this long, e.g. 60s");
+  planned(ingest, "the ingestion job");
+
+  auto* process = app.add_subcommand("process", "Run the stream processor (Kafka -> CQL)");
+  process->add_option("--pipeline", p.pipeline, "Pipeline of the config to run");
+  planned(process, "the stream processor");
+
+  auto* scheduler = app.add_subcommand("scheduler", "Run the DAG scheduler and its REST API");
+  planned(scheduler, "the scheduler");
+
+  auto* cql = app.add_subcommand("cql", "CQL shell");
+  cql->add_option("--host", p.host, "host:port of the store or a Cassandra node")
+      ->default_str("127.0.0.1:9042");
+  cql->add_option("-u,--user", p.user, "User name");
+  cql->add_option("-p,--password", p.password, "Password");
+  cql->add_option("-k,--keyspace", p.keyspace, "Keyspace to USE");
+  cql->add_option("-e,--execute", p.execute, "Run these statements and exit");
+  cql->add_option("-f,--file", p.file, "Run the statements of this file and exit");
+  cql->add_option("--format", p.format, "Output of -e/-f: table, csv or json");
+  planned(cql, "the CQL shell");
+
+  auto* topics = app.add_subcommand("topics", "List, create, delete and describe Kafka topics");
+  topics->add_option("--bootstrap", p.bootstrap, "Kafka bootstrap servers host:port[,...]");
+  planned(topics->add_subcommand("list", "List topics"), "topic administration");
+  auto* topics_create = topics->add_subcommand("create", "Create a topic");
+  topics_create->add_option("topic", p.topic, "Topic name")->required();
+  topics_create->add_option("--partitions", p.partitions, "Number of partitions");
+  planned(topics_create, "topic administration");
+  auto* topics_delete = topics->add_subcommand("delete", "Delete a topic");
+  topics_delete->add_option("topic", p.topic, "Topic name")->required();
+  planned(topics_delete, "topic administration");
+  auto* topics_describe = topics->add_subcommand("describe", "Describe a topic");
+  topics_describe->add_option("topic", p.topic, "Topic name")->required();
+  planned(topics_describe, "topic administration");
+
+  auto* groups = app.add_subcommand("groups", "Inspect consumer groups and reset their offsets");
+  groups->add_option("--bootstrap", p.bootstrap, "Kafka bootstrap servers host:port[,...]");
+  planned(groups->add_subcommand("list", "List consumer groups"), "group administration");
+  auto* groups_describe = groups->add_subcommand("describe", "Members, offsets and lag");
+  groups_describe->add_option("group", p.group, "Group id")->required();
+  planned(groups_describe, "group administration");
+  auto* groups_reset = groups->add_subcommand("reset-offsets", "Move a group's committed offsets");
+  groups_reset->add_option("group", p.group, "Group id")->required();
+  groups_reset->add_option("--topic", p.topic, "Topic")->required();
+  auto* to = groups_reset->add_option_group("target", "Where to move the offsets");
+  to->add_flag("--to-earliest", p.to_earliest, "Earliest offsets");
+  to->add_flag("--to-latest", p.to_latest, "Latest offsets");
+  to->add_option("--to-offset", p.offset, "This offset");
+  to->require_option(1);
+  planned(groups_reset, "group administration");
+
+  auto* dags = app.add_subcommand("dags", "List, trigger, pause and inspect DAGs");
+  for (const char* name :
+       {"list", "show", "trigger", "pause", "unpause", "runs", "tasks", "logs", "backfill"}) {
+    auto* sub = dags->add_subcommand(name, std::string("DAG ") + name);
+    if (std::string_view(name) != "list") sub->add_option("dag", p.pipeline, "DAG id")->required();
+    if (std::string_view(name) == "trigger") sub->add_option("--conf", p.conf, "Run conf (JSON)");
+    planned(sub, "DAG administration");
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // Errors raised inside a subcommand (a missing argument, a bad value).
+    return usage_error(deepest(&app), e.what());
+  }
+
+  CLI::App* at = deepest(&app);
+  if (const std::vector<std::string> extras = app.remaining(); !extras.empty()) {
+    const std::string& extra = extras.front();
+    if (extra.starts_with('-')) return usage_error(at, "unknown option '" + extra + "'");
+    if (!at->get_subcommands({}).empty()) {
+      return usage_error(
+          at, "unknown command '" + extra + "' (commands: " + subcommand_names(at) + ")");
+    }
+    return usage_error(at, "unexpected argument '" + extra + "'");
+  }
+  if (!action) {
+    if (at == &app) {
+      fmt::print(stderr, "{}", app.help());
+      return exit_usage;
+    }
+    return usage_error(at, "missing command (one of " + subcommand_names(at) + ")");
+  }
+  return action();
+}
+
+}  // namespace sluice::cli

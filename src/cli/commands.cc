@@ -1,0 +1,87 @@
+#include "cli/commands.h"
+
+#include <fmt/core.h>
+
+#include "base/log.h"
+#include "cli/plan.h"
+
+namespace sluice::cli {
+
+std::expected<config::config, int> load_config(const global_options& g) {
+  config::config c = config::reference();
+  if (!g.config_path.empty()) {
+    auto loaded = config::load_file(g.config_path);
+    if (!loaded) {
+      fmt::print(stderr, "{}\n", loaded.error().message);
+      return std::unexpected(exit_usage);
+    }
+    c = std::move(*loaded);
+  }
+  if (!g.log_level.empty()) {
+    auto l = log::parse_level(g.log_level);
+    if (!l) {
+      fmt::print(stderr, "sluice: --log-level: {}\n", l.error().message);
+      return std::unexpected(exit_usage);
+    }
+    c.log.level = *l;
+  }
+  if (!g.log_format.empty()) {
+    auto f = log::parse_format(g.log_format);
+    if (!f) {
+      fmt::print(stderr, "sluice: --log-format: {}\n", f.error().message);
+      return std::unexpected(exit_usage);
+    }
+    c.log.format = *f;
+  }
+  log::setup(c.log.level, c.log.format);
+  return c;
+}
+
+int run_up(const global_options& g, const up_options& o) {
+  global_options effective = g;
+  if (!o.config_path.empty()) effective.config_path = o.config_path;
+  auto c = load_config(effective);
+  if (!c) return c.error();
+  if (!o.data_dir.empty()) c->data_dir = o.data_dir;
+
+  const auto parts = plan(*c);
+  fmt::print("sluice {}: {}\n", SLUICE_VERSION,
+             effective.config_path.empty() ? "the reference pipeline on embedded defaults"
+                                           : "pipeline from " + effective.config_path);
+  fmt::print("would start, in order:\n{}", format_plan(parts));
+  fmt::print(
+      "This version validates the configuration and prints the plan; the parts above are "
+      "being built (see the README's status table).\n");
+  log::get("up")->info("plan of {} part(s) printed for {}", parts.size(),
+                       effective.config_path.empty() ? "built-in config" : effective.config_path);
+  return exit_ok;
+}
+
+int run_version() {
+  fmt::print("sluice {} ({} build, {} {})\n", SLUICE_VERSION, SLUICE_BUILD_TYPE, SLUICE_COMPILER,
+             SLUICE_COMPILER_VERSION);
+  return exit_ok;
+}
+
+int run_config_check(const std::string& path) {
+  auto c = config::load_file(path);
+  if (!c) {
+    fmt::print(stderr, "{}\n", c.error().message);
+    return exit_usage;
+  }
+  fmt::print("{}: ok ({} pipeline(s), {} DAG(s))\n", path, c->pipelines.size(), c->dags.size());
+  return exit_ok;
+}
+
+int run_config_docs() {
+  fmt::print("{}", config::reference_markdown());
+  return exit_ok;
+}
+
+int run_not_available(const std::string& command, const std::string& what) {
+  fmt::print(stderr, "sluice {}: {} is not available in sluice {} yet\n", command, what,
+             SLUICE_VERSION);
+  return exit_failure;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,42 @@
+// The commands behind `sluice <subcommand>`, each taking a plain options struct. app.cc (the only
+// file that includes CLI11) fills the structs from the command line and calls these; a command
+// returns the process exit code: 0 success, 1 runtime failure, 2 usage or config error.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/error.h"
+#include "config/config.h"
+
+namespace sluice::cli {
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failure = 1;
+inline constexpr int exit_usage = 2;
+
+// Options every command accepts.
+struct global_options {
+  std::string config_path;  // -c/--config; empty: built-in defaults
+  std::string log_level;    // --log-level; empty: from config
+  std::string log_format;   // --log-format; empty: from config
+};
+
+// Loads the config (or the built-in reference pipeline when no file is given), then sets up
+// logging from it and the flags. Errors are printed; the int is the exit code to return.
+std::expected<config::config, int> load_config(const global_options& g);
+
+struct up_options {
+  std::string config_path;  // positional CONFIG; overrides --config
+  std::string data_dir;     // --data-dir
+};
+int run_up(const global_options& g, const up_options& o);
+
+int run_version();
+int run_config_check(const std::string& path);
+int run_config_docs();
+
+// A part that later versions provide: prints what it will be and fails with exit_failure.
+int run_not_available(const std::string& command, const std::string& what);
+
+}  // namespace sluice::cli

@@ -1,0 +1,122 @@
+#include "config/config.h"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "config/schema.h"
+#include "config/spec.h"
+
+namespace sluice::config {
+
+std::string_view describe(errc e) {
+  switch (e) {
+    case errc::ok: return "ok";
+    case errc::unreadable: return "config file unreadable";
+    case errc::invalid: return "invalid config";
+  }
+  return "unknown error";
+}
+std::string_view category_name(errc) { return "config"; }
+
+std::string host_port::to_string() const {
+  if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
+  return fmt::format("{}:{}", host, port);
+}
+
+result<host_port> host_port::parse(std::string_view text) {
+  auto bad = [&] {
+    return make_error(errc::invalid, fmt::format("expected host:port such as 127.0.0.1:9092, got "
+                                                 "\"{}\"",
+                                                 text));
+  };
+  std::string_view host, port;
+  if (text.starts_with('[')) {  // [IPv6]:port
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return bad();
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return bad();
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) return bad();  // bare IPv6 needs brackets
+  }
+  if (host.empty() || port.empty()) return bad();
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size()) return bad();
+  if (value == 0 || value > 65535) {
+    return make_error(errc::invalid, fmt::format("port {} is out of range 1-65535", port));
+  }
+  return host_port{std::string(host), static_cast<uint16_t>(value)};
+}
+
+std::string config::broker_data_dir() const {
+  return broker.data_dir.empty() ? data_dir + "/broker" : broker.data_dir;
+}
+std::string config::store_data_dir() const {
+  return store.data_dir.empty() ? data_dir + "/store" : store.data_dir;
+}
+std::string config::metadata_url() const {
+  return metadata.url.empty() ? "sqlite://" + data_dir + "/metadata.db" : metadata.url;
+}
+host_port config::broker_advertised() const { return broker.advertised.value_or(broker.listen); }
+
+result<config> load_string(std::string_view yaml, std::string_view name) {
+  schema::context ctx{std::string(name)};
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException& e) {
+    ctx.report(e.mark, "", "syntax error: " + e.msg);
+    return make_error(errc::invalid, ctx.message());
+  }
+  config c;
+  schema::parse_value(schema::where{root, YAML::Mark(), ""}, ctx, c);
+  if (!ctx.ok()) return make_error(errc::invalid, ctx.message());
+  return c;
+}
+
+result<config> load_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return make_error(errc::unreadable,
+                      fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return make_error(errc::unreadable, fmt::format("{}: read failed", path.string()));
+  return load_string(text.str(), path.string());
+}
+
+config reference() {
+  config c;
+  c.pipelines.push_back(
+      pipeline{.name = "users", .ingest = ingest_section{}, .process = process_section{}});
+  c.dags.push_back(
+      dag{.id = "user_automation",
+          .schedule = "@daily",
+          .catchup = false,
+          .tasks = {
+              task{.id = "stream_data_from_api", .type = task_type::ingest, .pipeline = "users"}}});
+  return c;
+}
+
+std::string format_duration(std::chrono::milliseconds d) { return schema::render(d); }
+
+std::string reference_markdown() {
+  std::vector<schema::doc_row> rows;
+  schema::document<config>(rows, "");
+  std::string out = "| key | type | default | meaning |\n|---|---|---|---|\n";
+  for (const auto& r : rows) {
+    out += fmt::format("| `{}` | {} | {} | {} |\n", r.key, r.type, r.default_value, r.doc);
+  }
+  return out;
+}
+
+}  // namespace sluice::config

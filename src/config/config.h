@@ -1,0 +1,187 @@
+// The deployment configuration: one YAML file that says which parts of sluice run embedded, where
+// external clusters are, listen addresses, data directories, pipelines and DAGs.
+//
+// Loading is strict: an unknown key, a value of the wrong type or a missing required key is an
+// error of the form `file:line:column: key.path: problem`, never a silent default. Every key has a
+// default declared once, in the schema (spec.cc), from which docs/config.md is generated.
+// Thread-safety: plain values.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "base/log.h"
+
+namespace sluice::config {
+
+// A TCP endpoint as written in config: "127.0.0.1:9092", "localhost:9042", "[::1]:8080".
+struct host_port {
+  std::string host;
+  uint16_t port = 0;
+
+  [[nodiscard]] std::string to_string() const;
+  static result<host_port> parse(std::string_view text);
+  bool operator==(const host_port&) const = default;
+};
+
+struct log_section {
+  log::level level = log::level::info;
+  log::format format = log::format::text;
+
+  bool operator==(const log_section&) const = default;
+};
+
+struct broker_section {
+  host_port listen{"127.0.0.1", 9092};
+  std::optional<host_port> advertised;  // what clients are told to connect to; default: listen
+  std::string data_dir;                 // default: <data_dir>/broker
+
+  bool operator==(const broker_section&) const = default;
+};
+
+struct kafka_section {
+  std::vector<host_port> bootstrap;  // empty: the embedded broker
+
+  bool operator==(const kafka_section&) const = default;
+};
+
+struct store_section {
+  host_port listen{"127.0.0.1", 9042};
+  std::string data_dir;  // default: <data_dir>/store
+
+  bool operator==(const store_section&) const = default;
+};
+
+struct cassandra_section {
+  std::vector<host_port> contact_points;  // empty: the embedded store
+  std::string local_datacenter = "datacenter1";
+  std::string username;
+  std::string password;
+
+  bool operator==(const cassandra_section&) const = default;
+};
+
+struct api_section {
+  bool enabled = true;
+  host_port listen{"127.0.0.1", 8000};
+
+  bool operator==(const api_section&) const = default;
+};
+
+struct http_section {
+  host_port listen{"127.0.0.1", 8080};
+
+  bool operator==(const http_section&) const = default;
+};
+
+struct metadata_section {
+  std::string url;  // default: sqlite://<data_dir>/metadata.db
+
+  bool operator==(const metadata_section&) const = default;
+};
+
+struct ingest_section {
+  std::string url = "http://127.0.0.1:8000/api/";
+  std::string topic = "users_created";
+  std::chrono::milliseconds duration{60'000};
+  int64_t count = 0;  // 0: no limit besides duration
+
+  bool operator==(const ingest_section&) const = default;
+};
+
+enum class starting_offsets { earliest, latest };
+
+struct process_section {
+  std::string topic = "users_created";
+  std::string group;  // default: sluice-<pipeline name>
+  starting_offsets start = starting_offsets::earliest;
+  std::string keyspace = "spark_streams";
+  std::string table = "created_users";
+
+  bool operator==(const process_section&) const = default;
+};
+
+struct pipeline {
+  std::string name;
+  std::optional<ingest_section> ingest;
+  std::optional<process_section> process;
+
+  bool operator==(const pipeline&) const = default;
+};
+
+enum class task_type { ingest, process, command, cql };
+
+struct task {
+  std::string id;
+  task_type type = task_type::command;
+  std::string pipeline;  // for ingest and process tasks
+  std::string command;   // for command tasks
+  std::vector<std::string> upstream;
+
+  bool operator==(const task&) const = default;
+};
+
+struct dag {
+  std::string id;
+  std::string schedule;  // cron or preset; empty: manual only
+  bool catchup = false;
+  std::vector<task> tasks;
+
+  bool operator==(const dag&) const = default;
+};
+
+struct config {
+  std::string data_dir = "./sluice-data";
+  log_section log;
+  broker_section broker;
+  kafka_section kafka;
+  store_section store;
+  cassandra_section cassandra;
+  api_section api;
+  http_section http;
+  metadata_section metadata;
+  std::vector<pipeline> pipelines;
+  std::vector<dag> dags;
+
+  // Derived values, with the documented defaults applied.
+  [[nodiscard]] bool embedded_broker() const { return kafka.bootstrap.empty(); }
+  [[nodiscard]] bool embedded_store() const { return cassandra.contact_points.empty(); }
+  [[nodiscard]] std::string broker_data_dir() const;
+  [[nodiscard]] std::string store_data_dir() const;
+  [[nodiscard]] std::string metadata_url() const;
+  [[nodiscard]] host_port broker_advertised() const;
+
+  bool operator==(const config&) const = default;
+};
+
+enum class errc {
+  ok = 0,
+  unreadable,  // the file could not be read
+  invalid,     // syntax or validation problems; the message lists each on its own line
+};
+std::string_view describe(errc e);
+std::string_view category_name(errc);
+
+// Loads and validates a config file. On failure the error message holds one line per problem,
+// `file:line:column: key.path: problem`, in file order.
+result<config> load_file(const std::filesystem::path& path);
+// As load_file, for text already in memory; `name` stands for the file in messages.
+result<config> load_string(std::string_view yaml, std::string_view name);
+
+// The reference pipeline that `sluice up` runs with no config file: defaults plus one pipeline
+// (users) and one DAG (user_automation).
+config reference();
+
+// A duration as written in config: "60s", "5m", "1500ms".
+std::string format_duration(std::chrono::milliseconds d);
+
+// Markdown reference of every key: type, default and meaning (the body of docs/config.md).
+std::string reference_markdown();
+
+}  // namespace sluice::config

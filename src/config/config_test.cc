@@ -1,0 +1,245 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace sluice::config {
+namespace {
+
+// The error message for `yaml`, which must fail to load.
+std::string problems(std::string_view yaml) {
+  auto c = load_string(yaml, "f.yaml");
+  EXPECT_FALSE(c.has_value()) << "expected an error for:\n" << yaml;
+  if (c) return "";
+  EXPECT_TRUE(is(c.error(), errc::invalid));
+  return c.error().message;
+}
+
+TEST(config, empty_file_gives_defaults) {
+  for (std::string_view yaml : {"", "# only a comment\n", "---\n", "log:\nbroker:\n"}) {
+    auto c = load_string(yaml, "f.yaml");
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    EXPECT_EQ(*c, config{});
+  }
+  config d;
+  EXPECT_EQ(d.broker.listen.to_string(), "127.0.0.1:9092");
+  EXPECT_EQ(d.store.listen.to_string(), "127.0.0.1:9042");
+  EXPECT_EQ(d.api.listen.to_string(), "127.0.0.1:8000");
+  EXPECT_EQ(d.http.listen.to_string(), "127.0.0.1:8080");
+  EXPECT_EQ(d.broker_data_dir(), "./sluice-data/broker");
+  EXPECT_EQ(d.metadata_url(), "sqlite://./sluice-data/metadata.db");
+  EXPECT_TRUE(d.embedded_broker());
+  EXPECT_TRUE(d.embedded_store());
+}
+
+TEST(config, full_document) {
+  auto c = load_string(R"(
+data_dir: /var/lib/sluice
+log: {level: debug, format: json}
+broker:
+  listen: 0.0.0.0:19092
+  advertised: broker.example:9092
+kafka:
+  bootstrap: [k1:9092, "[::1]:9093"]
+cassandra:
+  contact_points: [c1:9042]
+  username: app
+  password: 1234
+metadata:
+  url: postgresql://sluice@db/sluice
+pipelines:
+  - name: users
+    ingest: {url: "https://randomuser.me/api/", duration: 1h30m, count: 500}
+    process: {group: g1, starting_offsets: latest}
+dags:
+  - id: d
+    schedule: "*/5 * * * *"
+    tasks:
+      - {id: a, type: ingest, pipeline: users}
+      - {id: b, type: command, command: "echo hi", upstream: [a]}
+)",
+                       "f.yaml");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->log.level, log::level::debug);
+  EXPECT_EQ(c->log.format, log::format::json);
+  EXPECT_EQ(c->broker_advertised().to_string(), "broker.example:9092");
+  ASSERT_EQ(c->kafka.bootstrap.size(), 2u);
+  EXPECT_EQ(c->kafka.bootstrap[1].host, "::1");
+  EXPECT_EQ(c->kafka.bootstrap[1].to_string(), "[::1]:9093");
+  EXPECT_FALSE(c->embedded_broker());
+  EXPECT_FALSE(c->embedded_store());
+  EXPECT_EQ(c->cassandra.password, "1234");
+  EXPECT_EQ(c->broker_data_dir(), "/var/lib/sluice/broker");
+  EXPECT_EQ(c->metadata_url(), "postgresql://sluice@db/sluice");
+  ASSERT_EQ(c->pipelines.size(), 1u);
+  EXPECT_EQ(c->pipelines[0].ingest->duration, std::chrono::minutes(90));
+  EXPECT_EQ(c->pipelines[0].ingest->count, 500);
+  EXPECT_EQ(c->pipelines[0].ingest->topic, "users_created");  // default inside a given section
+  EXPECT_EQ(c->pipelines[0].process->start, starting_offsets::latest);
+  ASSERT_EQ(c->dags[0].tasks.size(), 2u);
+  EXPECT_EQ(c->dags[0].tasks[1].upstream, std::vector<std::string>{"a"});
+}
+
+// Each kind of problem, with the exact position and key path it is reported at.
+TEST(config, unknown_key_with_suggestion) {
+  EXPECT_EQ(problems("broker:\n  listn: 1.2.3.4:1\n"),
+            "f.yaml:2:3: broker.listn: unknown key (did you mean 'listen'?)");
+  EXPECT_EQ(problems("brokers: {}\n"), "f.yaml:1:1: brokers: unknown key (did you mean 'broker'?)");
+  EXPECT_EQ(problems("log:\n  zzz: 1\n"),
+            "f.yaml:2:3: log.zzz: unknown key (expected level or format)");
+}
+
+TEST(config, wrong_types) {
+  EXPECT_EQ(problems("api:\n  enabled: yes\n"),
+            "f.yaml:2:12: api.enabled: expected true or false, got yes");
+  EXPECT_EQ(problems("kafka:\n  bootstrap: localhost:9092\n"),
+            "f.yaml:2:14: kafka.bootstrap: expected a list, got localhost:9092");
+  EXPECT_EQ(problems("log: [info]\n"), "f.yaml:1:6: log: expected a mapping, got a list");
+  EXPECT_EQ(problems("data_dir: {a: 1}\n"),
+            "f.yaml:1:11: data_dir: expected a string, got a mapping");
+  EXPECT_EQ(problems("log:\n  level: loud\n"),
+            "f.yaml:2:10: log.level: expected trace, debug, info, warn, error or off, got loud");
+  EXPECT_EQ(problems("pipelines:\n  - name: p\n    ingest:\n      count: \"5\"\n"),
+            "f.yaml:4:14: pipelines[0].ingest.count: expected an integer, got \"5\"");
+  EXPECT_EQ(problems("pipelines:\n  - name: p\n    ingest:\n      count: 99999999999999999999\n"),
+            "f.yaml:4:14: pipelines[0].ingest.count: integer 99999999999999999999 is out of range");
+  EXPECT_EQ(problems("pipelines:\n  - name: p\n    ingest: {duration: 60}\n"),
+            "f.yaml:3:24: pipelines[0].ingest.duration: expected a duration such as 500ms, 30s, "
+            "5m, 1h30m, got 60");
+  EXPECT_EQ(problems("api:\n  enabled:\n"),
+            "f.yaml:2:3: api.enabled: expected true or false, got nothing");
+  EXPECT_EQ(problems("- a\n- b\n"), "f.yaml:1:1: expected a mapping, got a list");
+}
+
+TEST(config, bad_addresses) {
+  EXPECT_EQ(problems("store: {listen: localhost}\n"),
+            "f.yaml:1:17: store.listen: expected host:port such as 127.0.0.1:9092, got "
+            "\"localhost\"");
+  EXPECT_EQ(problems("store: {listen: \"localhost:99999\"}\n"),
+            "f.yaml:1:17: store.listen: port 99999 is out of range 1-65535");
+  EXPECT_EQ(problems("kafka: {bootstrap: [\"a:1\", \"::1:2\"]}\n"),
+            "f.yaml:1:28: kafka.bootstrap[1]: expected host:port such as 127.0.0.1:9092, got "
+            "\"::1:2\"");
+  EXPECT_EQ(problems("metadata: {url: mysql://x}\n"),
+            "f.yaml:1:17: metadata.url: expected a sqlite:// or postgresql:// URL, got "
+            "\"mysql://x\"");
+}
+
+TEST(config, missing_required_key) {
+  EXPECT_EQ(problems("pipelines:\n  - ingest: {}\n"),
+            "f.yaml:2:5: pipelines[0].name: missing required key");
+  EXPECT_EQ(problems("dags:\n  - id: d\n    tasks:\n      - id: t\n"),
+            "f.yaml:4:9: dags[0].tasks[0].type: missing required key");
+  EXPECT_EQ(problems("dags:\n  - id: d\n    tasks:\n      - {id: t, type: ingest}\n"),
+            "f.yaml:4:9: dags[0].tasks[0].pipeline: missing required key for an ingest task");
+}
+
+TEST(config, duplicate_key) {
+  EXPECT_EQ(problems("log:\n  level: info\n  level: debug\n"),
+            "f.yaml:3:3: log.level: duplicate key");
+}
+
+TEST(config, syntax_error) {
+  EXPECT_EQ(problems("log:\n  level: info\n bad: 1\n"),
+            "f.yaml:3:2: syntax error: end of map not found");
+  EXPECT_EQ(problems("kafka: {bootstrap: [a:1\n"),
+            "f.yaml:2:1: syntax error: end of sequence flow not found");
+}
+
+TEST(config, dag_and_pipeline_references) {
+  EXPECT_EQ(problems(R"(pipelines:
+  - name: p
+    process: {}
+  - name: p
+    process: {}
+)"),
+            "f.yaml:4:11: pipelines[1].name: duplicate pipeline name 'p'");
+  EXPECT_EQ(problems("pipelines:\n  - name: p\n"),
+            "f.yaml:2:5: pipelines[0]: a pipeline needs an `ingest` or a `process` stage");
+  EXPECT_EQ(problems(R"(dags:
+  - id: d
+    tasks:
+      - {id: a, type: ingest, pipeline: nope}
+      - {id: b, type: command, command: x, upstream: [a, c]}
+)"),
+            "f.yaml:4:41: dags[0].tasks[0].pipeline: unknown pipeline 'nope'\n"
+            "f.yaml:5:58: dags[0].tasks[1].upstream[1]: unknown task 'c'");
+  EXPECT_EQ(problems(R"(dags:
+  - id: d
+    tasks:
+      - {id: a, type: command, command: x, upstream: [c]}
+      - {id: b, type: command, command: x, upstream: [a]}
+      - {id: c, type: command, command: x, upstream: [b]}
+)"),
+            "f.yaml:2:5: dags[0].tasks: dependency cycle: a -> c -> b -> a (each task waits for "
+            "the next)");
+  EXPECT_EQ(problems("dags:\n  - id: d\n    schedule: every day\n"),
+            "f.yaml:3:15: dags[0].schedule: expected @once, @hourly, @daily, @weekly, @monthly, "
+            "@yearly or five cron fields, got \"every day\"");
+  EXPECT_EQ(problems(R"(dags:
+  - id: d
+    tasks:
+      - {id: a, type: command, command: x}
+      - {id: a, type: command, command: y}
+)"),
+            "f.yaml:5:14: dags[0].tasks[1].id: duplicate task id 'a'");
+}
+
+TEST(config, every_problem_is_reported_in_file_order) {
+  EXPECT_EQ(problems("api:\n  enabled: 3\nlog:\n  level: x\nzzz: 1\n"),
+            "f.yaml:2:12: api.enabled: expected true or false, got 3\n"
+            "f.yaml:4:10: log.level: expected trace, debug, info, warn, error or off, got x\n"
+            "f.yaml:5:1: zzz: unknown key (expected data_dir, log, broker, kafka, store, "
+            "cassandra, api, http, metadata, pipelines or dags)");
+}
+
+TEST(config, unreadable_file) {
+  auto c = load_file("/nonexistent/sluice.yaml");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_TRUE(is(c.error(), errc::unreadable));
+  EXPECT_EQ(c.error().message, "/nonexistent/sluice.yaml: cannot open: No such file or directory");
+}
+
+TEST(host_port, parse) {
+  EXPECT_EQ(host_port::parse("localhost:9042")->port, 9042);
+  EXPECT_EQ(host_port::parse("[fe80::1]:1")->host, "fe80::1");
+  for (const char* bad :
+       {"", ":1", "a:", "a:b", "a:1x", "[::1]", "[::1]1", "::1:2", "a:0", "a:-1"}) {
+    EXPECT_FALSE(host_port::parse(bad).has_value()) << bad;
+  }
+}
+
+std::string source_file(const std::string& rel) {
+  const char* root = std::getenv("SLUICE_SOURCE_DIR");
+  if (root == nullptr) return "";
+  std::ifstream in(std::string(root) + "/" + rel);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(config, reference_example_matches_built_in_defaults) {
+  const char* root = std::getenv("SLUICE_SOURCE_DIR");
+  ASSERT_NE(root, nullptr) << "SLUICE_SOURCE_DIR is set by CTest";
+  auto c = load_file(std::string(root) + "/examples/sluice.yaml");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(*c, reference());
+  auto ext = load_file(std::string(root) + "/examples/external-clusters.yaml");
+  ASSERT_TRUE(ext.has_value()) << ext.error().message;
+  EXPECT_FALSE(ext->embedded_broker());
+  EXPECT_FALSE(ext->embedded_store());
+}
+
+TEST(config, docs_match_the_schema) {
+  const std::string docs = source_file("docs/config.md");
+  ASSERT_FALSE(docs.empty()) << "docs/config.md not found";
+  EXPECT_NE(docs.find(reference_markdown()), std::string::npos)
+      << "docs/config.md is out of date; regenerate its table with `sluice config docs`:\n"
+      << reference_markdown();
+}
+
+}  // namespace
+}  // namespace sluice::config

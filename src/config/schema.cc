@@ -1,0 +1,213 @@
+#include "config/schema.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace sluice::config::schema {
+namespace {
+
+// Plain (unquoted) scalars carry the non-specific tag "?"; quoted ones carry "!".
+bool is_plain_scalar(const YAML::Node& n) { return n.IsScalar() && n.Tag() == "?"; }
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+void context::report(const YAML::Mark& at, std::string_view path, std::string text) {
+  const int line = at.is_null() ? 1 : at.line + 1;
+  const int column = at.is_null() ? 1 : at.column + 1;
+  std::string t = path.empty() ? std::move(text) : fmt::format("{}: {}", path, text);
+  problems_.push_back({line, column, std::move(t)});
+}
+
+std::string context::message() const {
+  std::vector<problem> sorted = problems_;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const problem& a, const problem& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  });
+  std::string out;
+  for (const auto& p : sorted) {
+    if (!out.empty()) out += '\n';
+    out += fmt::format("{}:{}:{}: {}", file_, p.line, p.column, p.text);
+  }
+  return out;
+}
+
+YAML::Mark where::mark() const {
+  if (node.IsNull() || node.Mark().is_null()) return key_mark;
+  return node.Mark();
+}
+
+where where::child(const YAML::Node& n, const YAML::Mark& key, std::string_view key_name) const {
+  return {n, key, path.empty() ? std::string(key_name) : fmt::format("{}.{}", path, key_name)};
+}
+
+where where::item(const YAML::Node& n, size_t index) const {
+  YAML::Mark m = n.Mark().is_null() ? mark() : n.Mark();
+  return {n, m, fmt::format("{}[{}]", path, index)};
+}
+
+std::string describe(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar:
+      return is_plain_scalar(n) ? fmt::format("{}", n.Scalar()) : fmt::format("\"{}\"", n.Scalar());
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined: return "nothing";
+  }
+  return "?";
+}
+
+void parse_value(const where& w, context& ctx, bool& out) {
+  if (is_plain_scalar(w.node)) {
+    const std::string& s = w.node.Scalar();
+    if (s == "true" || s == "True" || s == "TRUE") {
+      out = true;
+      return;
+    }
+    if (s == "false" || s == "False" || s == "FALSE") {
+      out = false;
+      return;
+    }
+  }
+  ctx.report(w.mark(), w.path, "expected true or false, got " + describe(w.node));
+}
+
+void parse_value(const where& w, context& ctx, int64_t& out) {
+  if (is_plain_scalar(w.node)) {
+    const std::string& s = w.node.Scalar();
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && end == s.data() + s.size()) {
+      out = v;
+      return;
+    }
+    if (ec == std::errc::result_out_of_range) {
+      ctx.report(w.mark(), w.path, "integer " + s + " is out of range");
+      return;
+    }
+  }
+  ctx.report(w.mark(), w.path, "expected an integer, got " + describe(w.node));
+}
+
+void parse_value(const where& w, context& ctx, std::string& out) {
+  if (w.node.IsScalar()) {
+    out = w.node.Scalar();
+    return;
+  }
+  ctx.report(w.mark(), w.path, "expected a string, got " + describe(w.node));
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  int64_t total = 0;
+  while (!s.empty()) {
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec != std::errc() || n < 0 || end == s.data()) return std::nullopt;
+    s.remove_prefix(static_cast<size_t>(end - s.data()));
+    int64_t unit_ms = 0;
+    if (s.starts_with("ms"))
+      unit_ms = 1, s.remove_prefix(2);
+    else if (s.starts_with("s"))
+      unit_ms = 1000, s.remove_prefix(1);
+    else if (s.starts_with("m"))
+      unit_ms = 60'000, s.remove_prefix(1);
+    else if (s.starts_with("h"))
+      unit_ms = 3'600'000, s.remove_prefix(1);
+    else if (s.starts_with("d"))
+      unit_ms = 86'400'000, s.remove_prefix(1);
+    else
+      return std::nullopt;
+    if (__builtin_mul_overflow(n, unit_ms, &n) || __builtin_add_overflow(total, n, &total)) {
+      return std::nullopt;
+    }
+  }
+  return std::chrono::milliseconds(total);
+}
+
+void parse_value(const where& w, context& ctx, std::chrono::milliseconds& out) {
+  if (w.node.IsScalar()) {
+    if (auto d = parse_duration(w.node.Scalar())) {
+      out = *d;
+      return;
+    }
+  }
+  ctx.report(w.mark(), w.path,
+             "expected a duration such as 500ms, 30s, 5m, 1h30m, got " + describe(w.node));
+}
+
+void parse_value(const where& w, context& ctx, host_port& out) {
+  if (w.node.IsScalar()) {
+    auto hp = host_port::parse(w.node.Scalar());
+    if (hp) {
+      out = std::move(*hp);
+      return;
+    }
+    ctx.report(w.mark(), w.path, hp.error().message);
+    return;
+  }
+  ctx.report(w.mark(), w.path, "expected host:port, got " + describe(w.node));
+}
+
+std::string render(bool v) { return v ? "true" : "false"; }
+std::string render(int64_t v) { return std::to_string(v); }
+std::string render(const std::string& v) { return v.empty() ? "\"\"" : v; }
+std::string render(const host_port& v) { return v.to_string(); }
+
+std::string render(std::chrono::milliseconds v) {
+  const int64_t ms = v.count();
+  if (ms != 0 && ms % 3'600'000 == 0) return fmt::format("{}h", ms / 3'600'000);
+  if (ms != 0 && ms % 60'000 == 0) return fmt::format("{}m", ms / 60'000);
+  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
+  return fmt::format("{}ms", ms);
+}
+
+std::optional<size_t> find_name(std::span<const std::string_view> names, std::string_view s) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == s) return i;
+  }
+  return std::nullopt;
+}
+
+std::string join_names(std::span<const std::string_view> names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += (i + 1 == names.size()) ? " or " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+void report_unknown_key(context& ctx, const YAML::Mark& at, const std::string& path,
+                        std::string_view key, const std::vector<std::string_view>& known) {
+  std::string_view best;
+  size_t best_d = SIZE_MAX;
+  for (auto k : known) {
+    size_t d = edit_distance(key, k);
+    if (d < best_d) best_d = d, best = k;
+  }
+  if (!best.empty() && best_d <= std::max<size_t>(1, key.size() / 3)) {
+    ctx.report(at, path, fmt::format("unknown key (did you mean '{}'?)", best));
+  } else {
+    ctx.report(at, path, fmt::format("unknown key (expected {})", join_names(known)));
+  }
+}
+
+}  // namespace sluice::config::schema

@@ -1,0 +1,349 @@
+// The schema of sluice's configuration: every key, its type, default and meaning, declared once.
+// Loading, validation and docs/config.md all come from these declarations.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "config/config.h"
+#include "config/schema.h"
+#include "config/spec.h"
+
+namespace sluice::log {
+// Config names of the logging enums are the ones the log module parses.
+std::span<const std::string_view> enum_names(level) { return level_names(); }
+std::span<const std::string_view> enum_names(format) { return format_names(); }
+}  // namespace sluice::log
+
+namespace sluice::config {
+
+using schema::field_options;
+using schema::make_field;
+using schema::object_spec;
+using schema::where;
+
+namespace {
+constexpr std::array<std::string_view, 2> starting_offsets_names{"earliest", "latest"};
+constexpr std::array<std::string_view, 4> task_type_names{"ingest", "process", "command", "cql"};
+}  // namespace
+
+std::span<const std::string_view> enum_names(starting_offsets) { return starting_offsets_names; }
+std::span<const std::string_view> enum_names(task_type) { return task_type_names; }
+
+}  // namespace sluice::config
+
+namespace sluice::config {
+
+const object_spec<log_section>& spec_for(log_section*) {
+  static const object_spec<log_section> s{{
+      make_field("level", &log_section::level, "Least severe level written to stderr."),
+      make_field("format", &log_section::format,
+                 "`text` for people, `json` for one JSON object per line (log shippers)."),
+  }};
+  return s;
+}
+
+const object_spec<broker_section>& spec_for(broker_section*) {
+  static const object_spec<broker_section> s{{
+      make_field("listen", &broker_section::listen,
+                 "Address the embedded Kafka-compatible broker listens on."),
+      make_field("advertised", &broker_section::advertised,
+                 "Address the broker tells clients to connect to (Metadata responses). Set it "
+                 "when clients reach the broker through another name than `listen`.",
+                 {.default_text = "the `listen` address"}),
+      make_field("data_dir", &broker_section::data_dir, "Directory of the broker's log segments.",
+                 {.default_text = "`<data_dir>/broker`"}),
+  }};
+  return s;
+}
+
+const object_spec<kafka_section>& spec_for(kafka_section*) {
+  static const object_spec<kafka_section> s{{
+      make_field(
+          "bootstrap", &kafka_section::bootstrap,
+          "Bootstrap servers of an external Kafka-compatible cluster. Empty: the pipeline "
+          "uses the embedded broker, which then runs. Set: the embedded broker does not run."),
+  }};
+  return s;
+}
+
+const object_spec<store_section>& spec_for(store_section*) {
+  static const object_spec<store_section> s{{
+      make_field("listen", &store_section::listen,
+                 "Address the embedded CQL-compatible store listens on."),
+      make_field("data_dir", &store_section::data_dir, "Directory of the store's tables.",
+                 {.default_text = "`<data_dir>/store`"}),
+  }};
+  return s;
+}
+
+const object_spec<cassandra_section>& spec_for(cassandra_section*) {
+  static const object_spec<cassandra_section> s{{
+      make_field("contact_points", &cassandra_section::contact_points,
+                 "Contact points of an external Cassandra or ScyllaDB cluster. Empty: the pipeline "
+                 "uses the embedded store, which then runs. Set: the embedded store does not run."),
+      make_field("local_datacenter", &cassandra_section::local_datacenter,
+                 "Data center whose nodes the CQL client prefers."),
+      make_field("username", &cassandra_section::username,
+                 "User for PasswordAuthenticator; empty: no authentication."),
+      make_field("password", &cassandra_section::password, "Password for `username`."),
+  }};
+  return s;
+}
+
+const object_spec<api_section>& spec_for(api_section*) {
+  static const object_spec<api_section> s{{
+      make_field("enabled", &api_section::enabled,
+                 "Run the built-in random-user API (an offline stand-in for randomuser.me)."),
+      make_field("listen", &api_section::listen, "Address the random-user API listens on."),
+  }};
+  return s;
+}
+
+const object_spec<http_section>& spec_for(http_section*) {
+  static const object_spec<http_section> s{{
+      make_field("listen", &http_section::listen,
+                 "Address of sluice's HTTP listener: console, REST API and metrics."),
+  }};
+  return s;
+}
+
+const object_spec<metadata_section>& spec_for(metadata_section*) {
+  static const object_spec<metadata_section> s{
+      {make_field("url", &metadata_section::url,
+                  "Scheduler metadata database: `sqlite://PATH` or `postgresql://...` (a libpq "
+                  "connection URI).",
+                  {.default_text = "`sqlite://<data_dir>/metadata.db`"})},
+      [](const where& w, schema::context& ctx, metadata_section& m) {
+        if (m.url.empty() || m.url.starts_with("sqlite://") || m.url.starts_with("postgresql://") ||
+            m.url.starts_with("postgres://")) {
+          return;
+        }
+        ctx.report(w.node["url"].Mark(), w.path + ".url",
+                   "expected a sqlite:// or postgresql:// URL, got \"" + m.url + "\"");
+      }};
+  return s;
+}
+
+const object_spec<ingest_section>& spec_for(ingest_section*) {
+  static const object_spec<ingest_section> s{{
+      make_field("url", &ingest_section::url,
+                 "HTTP source of users (randomuser.me's API shape). "
+                 "`https://randomuser.me/api/` works unchanged."),
+      make_field("topic", &ingest_section::topic, "Kafka topic the formatted records go to."),
+      make_field("duration", &ingest_section::duration, "How long one ingestion run lasts."),
+      make_field("count", &ingest_section::count,
+                 "Stop after this many records; 0: only `duration` bounds the run."),
+  }};
+  return s;
+}
+
+const object_spec<process_section>& spec_for(process_section*) {
+  static const object_spec<process_section> s{{
+      make_field("topic", &process_section::topic, "Kafka topic the stream processor consumes."),
+      make_field("group", &process_section::group, "Consumer group of the processor instances.",
+                 {.default_text = "`sluice-<pipeline name>`"}),
+      make_field("starting_offsets", &process_section::start,
+                 "Where a new consumer group starts reading."),
+      make_field("keyspace", &process_section::keyspace, "CQL keyspace of the sink table."),
+      make_field("table", &process_section::table, "CQL table the records are written to."),
+  }};
+  return s;
+}
+
+const object_spec<pipeline>& spec_for(pipeline*) {
+  static const object_spec<pipeline> s{
+      {
+          make_field("name", &pipeline::name, "Unique name of the pipeline.", {.required = true}),
+          make_field("ingest", &pipeline::ingest,
+                     "Stage that fetches from an HTTP API and produces to Kafka."),
+          make_field("process", &pipeline::process,
+                     "Stage that consumes from Kafka and writes to a CQL table."),
+      },
+      [](const where& w, schema::context& ctx, pipeline& p) {
+        if (!p.ingest && !p.process) {
+          ctx.report(w.mark(), w.path, "a pipeline needs an `ingest` or a `process` stage");
+        }
+      }};
+  return s;
+}
+
+namespace {
+
+// A schedule is empty (manual), a preset, or five cron fields. The scheduler parses the fields.
+bool plausible_schedule(std::string_view s) {
+  static constexpr std::array<std::string_view, 7> presets{
+      "@once", "@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually"};
+  if (s.empty() || std::find(presets.begin(), presets.end(), s) != presets.end()) return true;
+  std::istringstream in{std::string(s)};
+  std::string f;
+  int n = 0;
+  while (in >> f) {
+    ++n;
+    if (f.find_first_not_of(
+            "0123456789*/,-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz?") !=
+        std::string::npos) {
+      return false;
+    }
+  }
+  return n == 5;
+}
+
+void check_dag(const where& w, schema::context& ctx, dag& d) {
+  if (!plausible_schedule(d.schedule)) {
+    ctx.report(w.node["schedule"].Mark(), w.path + ".schedule",
+               "expected @once, @hourly, @daily, @weekly, @monthly, @yearly or five cron fields, "
+               "got \"" +
+                   d.schedule + "\"");
+  }
+  std::map<std::string, size_t> index;
+  const YAML::Node tasks = w.node["tasks"];
+  for (size_t i = 0; i < d.tasks.size(); ++i) {
+    const task& t = d.tasks[i];
+    const std::string path = fmt::format("{}.tasks[{}]", w.path, i);
+    if (!index.emplace(t.id, i).second) {
+      ctx.report(tasks[i]["id"].Mark(), path + ".id", "duplicate task id '" + t.id + "'");
+    }
+  }
+  for (size_t i = 0; i < d.tasks.size(); ++i) {
+    for (size_t u = 0; u < d.tasks[i].upstream.size(); ++u) {
+      const std::string& up = d.tasks[i].upstream[u];
+      if (!index.contains(up)) {
+        ctx.report(tasks[i]["upstream"][u].Mark(),
+                   fmt::format("{}.tasks[{}].upstream[{}]", w.path, i, u),
+                   "unknown task '" + up + "'");
+      }
+    }
+  }
+  // Depth-first search for a cycle; reports the first one found with its path.
+  enum class mark { none, open, done };
+  std::vector<mark> marks(d.tasks.size(), mark::none);
+  std::vector<size_t> stack;
+  std::function<bool(size_t)> visit = [&](size_t i) {
+    marks[i] = mark::open;
+    stack.push_back(i);
+    for (const auto& up : d.tasks[i].upstream) {
+      auto it = index.find(up);
+      if (it == index.end()) continue;
+      if (marks[it->second] == mark::open) {
+        std::string cycle = up;
+        auto from = std::find(stack.begin(), stack.end(), it->second);
+        for (auto s = from + 1; s != stack.end(); ++s) cycle += " -> " + d.tasks[*s].id;
+        ctx.report(w.mark(), w.path + ".tasks",
+                   "dependency cycle: " + cycle + " -> " + up + " (each task waits for the next)");
+        return true;
+      }
+      if (marks[it->second] == mark::none && visit(it->second)) return true;
+    }
+    stack.pop_back();
+    marks[i] = mark::done;
+    return false;
+  };
+  for (size_t i = 0; i < d.tasks.size(); ++i) {
+    if (marks[i] == mark::none && visit(i)) break;
+  }
+}
+
+}  // namespace
+
+const object_spec<task>& spec_for(task*) {
+  static const object_spec<task> s{
+      {
+          make_field("id", &task::id, "Task id, unique within its DAG.", {.required = true}),
+          make_field("type", &task::type,
+                     "What the task runs: a pipeline's ingest or process stage, a shell command, "
+                     "or CQL statements.",
+                     {.required = true}),
+          make_field("pipeline", &task::pipeline,
+                     "Pipeline whose stage an ingest/process task runs."),
+          make_field("command", &task::command, "Shell command of a command task."),
+          make_field("upstream", &task::upstream, "Ids of the tasks that must succeed first."),
+      },
+      [](const where& w, schema::context& ctx, task& t) {
+        if (!w.node.IsMap() || !w.node["type"]) return;  // reported as missing already
+        const bool needs_pipeline = t.type == task_type::ingest || t.type == task_type::process;
+        if (needs_pipeline && t.pipeline.empty()) {
+          ctx.report(w.mark(), w.path + ".pipeline",
+                     "missing required key for an " + schema::render(t.type) + " task");
+        }
+        if (t.type == task_type::command && t.command.empty()) {
+          ctx.report(w.mark(), w.path + ".command", "missing required key for a command task");
+        }
+      }};
+  return s;
+}
+
+const object_spec<dag>& spec_for(dag*) {
+  static const object_spec<dag> s{
+      {
+          make_field("id", &dag::id, "DAG id, unique.", {.required = true}),
+          make_field("schedule", &dag::schedule,
+                     "When runs fire: a preset (`@once`, `@hourly`, `@daily`, `@weekly`, "
+                     "`@monthly`, `@yearly`) or five cron fields; empty: only manual triggers."),
+          make_field("catchup", &dag::catchup,
+                     "Run every missed interval since the last run (true) or only the latest."),
+          make_field("tasks", &dag::tasks, "The DAG's tasks."),
+      },
+      check_dag};
+  return s;
+}
+
+namespace {
+
+void check_config(const where& w, schema::context& ctx, config& c) {
+  std::set<std::string> names;
+  const YAML::Node pipelines = w.node["pipelines"];
+  for (size_t i = 0; i < c.pipelines.size(); ++i) {
+    if (!names.insert(c.pipelines[i].name).second) {
+      ctx.report(pipelines[i]["name"].Mark(), fmt::format("pipelines[{}].name", i),
+                 "duplicate pipeline name '" + c.pipelines[i].name + "'");
+    }
+  }
+  std::set<std::string> dag_ids;
+  const YAML::Node dags = w.node["dags"];
+  for (size_t i = 0; i < c.dags.size(); ++i) {
+    if (!dag_ids.insert(c.dags[i].id).second) {
+      ctx.report(dags[i]["id"].Mark(), fmt::format("dags[{}].id", i),
+                 "duplicate DAG id '" + c.dags[i].id + "'");
+    }
+    for (size_t t = 0; t < c.dags[i].tasks.size(); ++t) {
+      const std::string& p = c.dags[i].tasks[t].pipeline;
+      if (!p.empty() && !names.contains(p)) {
+        ctx.report(dags[i]["tasks"][t]["pipeline"].Mark(),
+                   fmt::format("dags[{}].tasks[{}].pipeline", i, t),
+                   "unknown pipeline '" + p + "'");
+      }
+    }
+  }
+}
+
+}  // namespace
+
+const object_spec<config>& spec_for(config*) {
+  static const object_spec<config> s{
+      {
+          make_field("data_dir", &config::data_dir,
+                     "Root of all persistent state; each part keeps a subdirectory. Relative paths "
+                     "are relative to the working directory."),
+          make_field("log", &config::log, "Logging."),
+          make_field("broker", &config::broker, "The embedded Kafka-compatible broker."),
+          make_field("kafka", &config::kafka, "Where the pipeline finds Kafka."),
+          make_field("store", &config::store, "The embedded CQL-compatible table store."),
+          make_field("cassandra", &config::cassandra, "Where the pipeline finds Cassandra."),
+          make_field("api", &config::api, "The built-in random-user API."),
+          make_field("http", &config::http, "sluice's own HTTP listener."),
+          make_field("metadata", &config::metadata, "The scheduler's metadata database."),
+          make_field("pipelines", &config::pipelines,
+                     "Data pipelines: HTTP API -> Kafka topic -> CQL table."),
+          make_field("dags", &config::dags, "Scheduled workflows (Airflow-style DAGs)."),
+      },
+      check_config};
+  return s;
+}
+
+}  // namespace sluice::config
