@@ -82,10 +82,11 @@ std::string_view category_name(errc);
 }  // namespace sluice
 
 // Evaluates `expr` (a result<T>); on error returns the error from the enclosing function, else
-// yields the value. Uses a GNU statement expression, supported by g++ and clang.
+// yields the value. `expr` is taken by value, so an lvalue result is copied, never moved from.
+// Uses a GNU statement expression, supported by g++ and clang.
 #define SLUICE_TRY(expr)                                             \
   ({                                                                 \
-    auto&& sluice_try_result_ = (expr);                              \
+    auto sluice_try_result_ = (expr);                                \
     if (!sluice_try_result_) [[unlikely]]                            \
       return std::unexpected(std::move(sluice_try_result_).error()); \
     std::move(sluice_try_result_).value();                           \

@@ -6,7 +6,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cassert>
+#include <limits>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -65,6 +67,11 @@ stop_signal::stop_signal() {
 }
 
 stop_signal::~stop_signal() {
+  // Consume signals still pending (a second Ctrl-C during shutdown): unblocking them below would
+  // deliver them with their default action and kill the process mid-cleanup.
+  signalfd_siginfo info;
+  while (read(signal_fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+  }
   close(signal_fd_);
   close(event_fd_);
   pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
@@ -77,7 +84,8 @@ int stop_signal::wait() {
 }
 
 std::optional<int> stop_signal::wait_for(std::chrono::milliseconds timeout) {
-  return wait_ms(static_cast<int>(timeout.count()));
+  const auto ms = std::clamp<int64_t>(timeout.count(), 0, std::numeric_limits<int>::max());
+  return wait_ms(static_cast<int>(ms));
 }
 
 std::optional<int> stop_signal::wait_ms(int timeout_ms) {

@@ -97,6 +97,23 @@ TEST(stop_signal, request_stop_wakes_waiter) {
   t.join();
 }
 
+TEST(stop_signal, pending_signal_does_not_kill_after_destruction) {
+  {
+    stop_signal stop;
+    ASSERT_EQ(kill(getpid(), SIGTERM), 0);  // arrives while shutting down, never waited for
+  }
+  // Reaching this line means the pending SIGTERM was consumed, not delivered with its default
+  // action when the destructor unblocked it.
+  SUCCEED();
+}
+
+TEST(stop_signal, long_timeouts_do_not_wrap) {
+  stop_signal stop;
+  stop.request_stop();
+  EXPECT_EQ(stop.wait_for(std::chrono::hours(24 * 365)), 0);
+  EXPECT_EQ(stop.wait_for(std::chrono::milliseconds(-5)), std::nullopt);
+}
+
 TEST(run_until_stopped, stops_group_after_signal) {
   std::vector<std::string> journal;
   stop_signal stop;

@@ -27,13 +27,49 @@ spdlog::level::level_enum to_spdlog(level l) {
   return spdlog::level::info;
 }
 
+// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629: no overlong forms,
+// no surrogates, nothing above U+10FFFF), or 0 if it is not one.
+size_t utf8_sequence_length(std::string_view s) {
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const auto cont = [&](size_t i) { return i < s.size() && (b(i) & 0xc0) == 0x80; };
+  const unsigned char c = b(0);
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xe0 && b(1) < 0xa0) return 0;   // overlong
+    if (c == 0xed && b(1) >= 0xa0) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xf0 && b(1) < 0x90) return 0;   // overlong
+    if (c == 0xf4 && b(1) >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
 // %J: the message payload as the contents of a JSON string (quotes, backslashes and control
 // characters escaped), so that JSON log lines stay valid whatever is logged.
 class json_payload_flag final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
+    const std::string_view in(msg.payload.data(), msg.payload.size());
+    for (size_t i = 0; i < in.size();) {
+      const auto c = static_cast<unsigned char>(in[i]);
+      if (c >= 0x80) {
+        // Copy a valid UTF-8 sequence; replace a broken one with U+FFFD so the line stays JSON.
+        const size_t n = utf8_sequence_length(in.substr(i));
+        if (n == 0) {
+          dest.append(std::string_view("\\ufffd"));
+          ++i;
+        } else {
+          dest.append(in.substr(i, n));
+          i += n;
+        }
+        continue;
+      }
       switch (c) {
         case '"': dest.append(std::string_view("\\\"")); break;
         case '\\': dest.append(std::string_view("\\\\")); break;
@@ -41,12 +77,13 @@ class json_payload_flag final : public spdlog::custom_flag_formatter {
         case '\r': dest.append(std::string_view("\\r")); break;
         case '\t': dest.append(std::string_view("\\t")); break;
         default:
-          if (static_cast<unsigned char>(c) < 0x20) {
+          if (c < 0x20 || c == 0x7f) {
             fmt::format_to(std::back_inserter(dest), "\\u{:04x}", static_cast<int>(c));
           } else {
-            dest.push_back(c);
+            dest.push_back(static_cast<char>(c));
           }
       }
+      ++i;
     }
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {

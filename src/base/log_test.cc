@@ -31,6 +31,20 @@ TEST(log, json_lines_escape_the_message) {
   EXPECT_EQ(out.find("\n"), out.size() - 1) << "one line per record";
 }
 
+TEST(log, json_lines_stay_valid_utf8) {
+  log::setup(log::level::info, log::format::json);
+  auto lg = log::get("test3");
+  testing::internal::CaptureStderr();
+  // Valid two- and three-byte sequences pass; a lone continuation byte, a truncated sequence, an
+  // overlong encoding and a control character do not.
+  lg->info("caf\xc3\xa9 \xe2\x82\xac \x80 \xe2\x82 \xc0\xaf \x01");
+  lg->flush();
+  std::string out = testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("\"msg\":\"caf\xc3\xa9 \xe2\x82\xac \\ufffd \\ufffd\\ufffd \\ufffd\\ufffd \\u0001\"}"),
+            std::string::npos)
+      << out;
+}
+
 TEST(log, level_applies_to_existing_loggers) {
   auto lg = log::get("test2");
   log::setup(log::level::error, log::format::text);

@@ -201,6 +201,15 @@ int run(int argc, char** argv) {
     return usage_error(deepest(&app), e.what());
   }
 
+  // With fallthrough, a sibling's name is taken as a second subcommand (`sluice topics up`).
+  for (CLI::App* level = &app; level != nullptr;) {
+    const auto selected = level->get_subcommands();
+    if (selected.size() > 1) {
+      return usage_error(selected[0], "unknown command '" + selected[1]->get_name() + "'");
+    }
+    level = selected.empty() ? nullptr : selected[0];
+  }
+
   CLI::App* at = deepest(&app);
   if (const std::vector<std::string> extras = app.remaining(); !extras.empty()) {
     const std::string& extra = extras.front();
@@ -218,7 +227,14 @@ int run(int argc, char** argv) {
     }
     return usage_error(at, "missing command (one of " + subcommand_names(at) + ")");
   }
-  return action();
+  try {
+    return action();
+  } catch (const std::exception& e) {
+    // Commands report expected failures as values; reaching here is a bug, but the user still
+    // gets a message and an exit code instead of an abort.
+    fmt::print(stderr, "sluice: internal error: {}\n", e.what());
+    return exit_failure;
+  }
 }
 
 }  // namespace sluice::cli

@@ -2,7 +2,7 @@
 
 #include <charconv>
 #include <fstream>
-#include <sstream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -70,28 +70,47 @@ host_port config::broker_advertised() const { return broker.advertised.value_or(
 
 result<config> load_string(std::string_view yaml, std::string_view name) {
   schema::context ctx{std::string(name)};
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::ParserException& e) {
-    ctx.report(e.mark, "", "syntax error: " + e.msg);
-    return make_error(errc::invalid, ctx.message());
-  }
   config c;
-  schema::parse_value(schema::where{root, YAML::Mark(), ""}, ctx, c);
+  try {
+    std::optional<YAML::Node> root = schema::load_document(yaml, ctx);
+    if (!root) return make_error(errc::invalid, ctx.message());
+    schema::parse_value(schema::where{*root, YAML::Mark(), ""}, ctx, c);
+  } catch (const YAML::Exception& e) {
+    // The walker only uses accessors that are valid for the node kinds it checked; this is the
+    // last line of defence so that no input can crash a command.
+    ctx.report(e.mark, "", "cannot read this document: " + e.msg);
+  }
   if (!ctx.ok()) return make_error(errc::invalid, ctx.message());
   return c;
 }
 
 result<config> load_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec) {
+    return make_error(errc::unreadable, fmt::format("{}: cannot open: {}", path.string(),
+                                                    ec.message()));
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    return make_error(errc::unreadable, fmt::format("{}: not a regular file", path.string()));
+  }
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > max_file_bytes) {
+    return make_error(errc::unreadable, fmt::format("{}: {} bytes is larger than the {} bytes a "
+                                                    "config file may have",
+                                                    path.string(), size, max_file_bytes));
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in)
+  if (!in) {
     return make_error(errc::unreadable,
                       fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return make_error(errc::unreadable, fmt::format("{}: read failed", path.string()));
-  return load_string(text.str(), path.string());
+  }
+  std::string text(static_cast<size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.gcount() != static_cast<std::streamsize>(text.size())) {
+    return make_error(errc::unreadable, fmt::format("{}: read failed", path.string()));
+  }
+  return load_string(text, path.string());
 }
 
 config reference() {

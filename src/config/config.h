@@ -168,8 +168,12 @@ enum class errc {
 std::string_view describe(errc e);
 std::string_view category_name(errc);
 
+// Config files larger than this are refused before they are read.
+inline constexpr uintmax_t max_file_bytes = 8 << 20;
+
 // Loads and validates a config file. On failure the error message holds one line per problem,
-// `file:line:column: key.path: problem`, in file order.
+// `file:line:column: key.path: problem`, in file order. A file holds one YAML document without
+// aliases (`*name`); special files and files above max_file_bytes are refused.
 result<config> load_file(const std::filesystem::path& path);
 // As load_file, for text already in memory; `name` stands for the file in messages.
 result<config> load_string(std::string_view yaml, std::string_view name);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -194,6 +195,86 @@ TEST(config, every_problem_is_reported_in_file_order) {
             "f.yaml:4:10: log.level: expected trace, debug, info, warn, error or off, got x\n"
             "f.yaml:5:1: zzz: unknown key (expected data_dir, log, broker, kafka, store, "
             "cassandra, api, http, metadata, pipelines or dags)");
+}
+
+TEST(config, one_document_without_aliases) {
+  EXPECT_EQ(problems("log: {level: debug}\n---\nbroker: {bogus: 1}\n"),
+            "f.yaml:2:1: a config file holds one YAML document; a second one starts here");
+  EXPECT_EQ(problems("log: &l {level: debug}\napi: *l\n"),
+            "f.yaml:2:6: aliases (*name) are not supported: write the value out");
+  EXPECT_EQ(problems("log:\n  <<: {level: debug}\n"),
+            "f.yaml:2:3: log.<<: merge keys (<<) are not supported: write the keys out");
+}
+
+TEST(config, tagged_values_are_not_text) {
+  EXPECT_EQ(problems("cassandra: {password: !!binary aGVsbG8=}\n"),
+            "f.yaml:1:23: cassandra.password: expected a string, got "
+            "tag:yaml.org,2002:binary aGVsbG8=");
+  auto c = load_string("cassandra: {password: !!str 1234}\n", "f.yaml");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->cassandra.password, "1234");
+}
+
+TEST(config, value_ranges) {
+  EXPECT_EQ(problems("pipelines:\n  - name: p\n    ingest: {count: -5, duration: 0s}\n"),
+            "f.yaml:3:21: pipelines[0].ingest.count: must be 0 or more, got -5\n"
+            "f.yaml:3:35: pipelines[0].ingest.duration: must be longer than 0s");
+}
+
+TEST(config, task_stage_must_exist) {
+  EXPECT_EQ(problems(R"(pipelines:
+  - name: p
+    process: {}
+dags:
+  - id: d
+    tasks:
+      - {id: a, type: ingest, pipeline: p}
+)"),
+            "f.yaml:7:41: dags[0].tasks[0].pipeline: pipeline 'p' has no ingest stage");
+}
+
+TEST(config, malformed_items_are_errors_not_crashes) {
+  // Found by fuzzing: list items of the wrong kind used to reach the cross-field checks.
+  EXPECT_EQ(problems("dags:\n  -\n  - i\n"),
+            "f.yaml:2:3: dags[0].id: missing required key\n"
+            "f.yaml:3:5: dags[1]: expected a mapping, got i");
+  EXPECT_EQ(problems("pipelines: [ingest: {}, ingest: {}]\n"),
+            "f.yaml:1:13: pipelines[0].name: missing required key\n"
+            "f.yaml:1:25: pipelines[1].name: missing required key");
+  EXPECT_EQ(problems("dags: [{id: d, tasks: [x, y]}]\n"),
+            "f.yaml:1:24: dags[0].tasks[0]: expected a mapping, got x\n"
+            "f.yaml:1:27: dags[0].tasks[1]: expected a mapping, got y");
+}
+
+TEST(config, problem_list_is_capped) {
+  std::string yaml;
+  for (int i = 0; i < 150; ++i) yaml += "k" + std::to_string(i) + ": 1\n";
+  const std::string msg = problems(yaml);
+  EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 100);
+  EXPECT_TRUE(msg.ends_with("f.yaml: 50 more problem(s) not listed")) << msg.substr(msg.size() - 80);
+}
+
+TEST(config, long_dependency_chain_has_no_recursion_limit) {
+  std::string yaml = "dags:\n  - id: d\n    tasks:\n      - {id: t0, type: command, command: x, upstream: [t19999]}\n";
+  for (int i = 1; i < 20000; ++i) {
+    yaml += "      - {id: t" + std::to_string(i) + ", type: command, command: x, upstream: [t" +
+            std::to_string(i - 1) + "]}\n";
+  }
+  const std::string msg = problems(yaml);
+  EXPECT_TRUE(msg.starts_with("f.yaml:2:5: dags[0].tasks: dependency cycle: t")) << msg.substr(0, 200);
+  // Without the closing edge, the same chain is valid.
+  yaml.replace(yaml.find("upstream: [t19999]"), 18, "upstream: []");
+  auto ok = load_string(yaml, "f.yaml");
+  EXPECT_TRUE(ok.has_value()) << ok.error().message.substr(0, 200);
+}
+
+TEST(config, special_files_are_refused) {
+  auto dir = load_file("/");
+  ASSERT_FALSE(dir.has_value());
+  EXPECT_EQ(dir.error().message, "/: not a regular file");
+  auto dev = load_file("/dev/zero");
+  ASSERT_FALSE(dev.has_value());
+  EXPECT_EQ(dev.error().message, "/dev/zero: not a regular file");
 }
 
 TEST(config, unreadable_file) {

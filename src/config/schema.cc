@@ -1,7 +1,11 @@
 #include "config/schema.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <algorithm>
 #include <charconv>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -10,6 +14,44 @@ namespace {
 
 // Plain (unquoted) scalars carry the non-specific tag "?"; quoted ones carry "!".
 bool is_plain_scalar(const YAML::Node& n) { return n.IsScalar() && n.Tag() == "?"; }
+
+}  // namespace
+
+bool is_text_scalar(const YAML::Node& n) {
+  return n.IsScalar() &&
+         (n.Tag() == "?" || n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str");
+}
+
+namespace {
+
+// Finds what plain yaml-cpp loading would accept silently: documents after the first, aliases.
+class structure_scan final : public YAML::EventHandler {
+ public:
+  explicit structure_scan(context& ctx) : ctx_(ctx) {}
+  int documents = 0;
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents == 2) {
+      ctx_.report(mark, "", "a config file holds one YAML document; a second one starts here");
+    }
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    ctx_.report(mark, "", "aliases (*name) are not supported: write the value out");
+  }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  context& ctx_;
+};
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -32,18 +74,23 @@ void context::report(const YAML::Mark& at, std::string_view path, std::string te
   const int line = at.is_null() ? 1 : at.line + 1;
   const int column = at.is_null() ? 1 : at.column + 1;
   std::string t = path.empty() ? std::move(text) : fmt::format("{}: {}", path, text);
-  problems_.push_back({line, column, std::move(t)});
+  problems_.push_back({line, column, problems_.size(), std::move(t)});
+  if (!in_check_) ++structural_;
 }
 
 std::string context::message() const {
   std::vector<problem> sorted = problems_;
-  std::stable_sort(sorted.begin(), sorted.end(), [](const problem& a, const problem& b) {
-    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  std::sort(sorted.begin(), sorted.end(), [](const problem& a, const problem& b) {
+    return std::tie(a.line, a.column, a.seq) < std::tie(b.line, b.column, b.seq);
   });
   std::string out;
-  for (const auto& p : sorted) {
+  for (size_t i = 0; i < sorted.size() && i < max_listed; ++i) {
+    const problem& p = sorted[i];
     if (!out.empty()) out += '\n';
     out += fmt::format("{}:{}:{}: {}", file_, p.line, p.column, p.text);
+  }
+  if (sorted.size() > max_listed) {
+    out += fmt::format("\n{}: {} more problem(s) not listed", file_, sorted.size() - max_listed);
   }
   return out;
 }
@@ -58,8 +105,56 @@ where where::child(const YAML::Node& n, const YAML::Mark& key, std::string_view 
 }
 
 where where::item(const YAML::Node& n, size_t index) const {
-  YAML::Mark m = n.Mark().is_null() ? mark() : n.Mark();
+  // A null item's own mark is the next token's, often on the next line: use the list's.
+  YAML::Mark m = n.IsNull() || n.Mark().is_null() ? mark() : n.Mark();
   return {n, m, fmt::format("{}[{}]", path, index)};
+}
+
+std::optional<YAML::Node> load_document(std::string_view text, context& ctx) {
+  try {
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    structure_scan scan(ctx);
+    while (parser.HandleNextDocument(scan) && scan.documents < 2) {
+    }
+    if (!ctx.ok()) return std::nullopt;
+    return YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    ctx.report(e.mark, "", "syntax error: " + e.msg);
+    return std::nullopt;
+  }
+}
+
+YAML::Mark mark_at(const YAML::Node& node, std::initializer_list<step> path,
+                   const YAML::Mark& fallback) {
+  // yaml-cpp's Node::operator= assigns into the document; reset() rebinds the handle.
+  YAML::Node at;
+  at.reset(node);
+  YAML::Mark key_mark = fallback;
+  for (const step& st : path) {
+    if (st.is_index) {
+      if (!at.IsSequence() || st.index >= at.size()) return fallback;
+      const YAML::Node item = at[st.index];
+      at.reset(item);
+      key_mark = at.Mark();
+      continue;
+    }
+    if (!at.IsMap()) return fallback;
+    YAML::Node next;
+    bool found = false;
+    for (const auto& kv : at) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == st.key) {
+        next.reset(kv.second);
+        key_mark = kv.first.Mark();
+        found = true;
+        break;
+      }
+    }
+    if (!found) return fallback;
+    at.reset(next);
+  }
+  // A null value's own mark is not where the user wrote it: point at its key.
+  return at.IsNull() || at.Mark().is_null() ? key_mark : at.Mark();
 }
 
 std::string describe(const YAML::Node& n) {
@@ -67,7 +162,9 @@ std::string describe(const YAML::Node& n) {
     case YAML::NodeType::Map: return "a mapping";
     case YAML::NodeType::Sequence: return "a list";
     case YAML::NodeType::Scalar:
-      return is_plain_scalar(n) ? fmt::format("{}", n.Scalar()) : fmt::format("\"{}\"", n.Scalar());
+      if (is_plain_scalar(n)) return n.Scalar();
+      if (n.Tag() == "!") return fmt::format("\"{}\"", n.Scalar());
+      return fmt::format("{} {}", n.Tag(), n.Scalar());
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined: return "nothing";
   }
@@ -107,7 +204,7 @@ void parse_value(const where& w, context& ctx, int64_t& out) {
 }
 
 void parse_value(const where& w, context& ctx, std::string& out) {
-  if (w.node.IsScalar()) {
+  if (is_text_scalar(w.node)) {
     out = w.node.Scalar();
     return;
   }
@@ -143,7 +240,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
 }
 
 void parse_value(const where& w, context& ctx, std::chrono::milliseconds& out) {
-  if (w.node.IsScalar()) {
+  if (is_text_scalar(w.node)) {
     if (auto d = parse_duration(w.node.Scalar())) {
       out = *d;
       return;
@@ -154,7 +251,7 @@ void parse_value(const where& w, context& ctx, std::chrono::milliseconds& out) {
 }
 
 void parse_value(const where& w, context& ctx, host_port& out) {
-  if (w.node.IsScalar()) {
+  if (is_text_scalar(w.node)) {
     auto hp = host_port::parse(w.node.Scalar());
     if (hp) {
       out = std::move(*hp);
@@ -203,7 +300,9 @@ void report_unknown_key(context& ctx, const YAML::Mark& at, const std::string& p
     size_t d = edit_distance(key, k);
     if (d < best_d) best_d = d, best = k;
   }
-  if (!best.empty() && best_d <= std::max<size_t>(1, key.size() / 3)) {
+  if (key == "<<") {
+    ctx.report(at, path, "merge keys (<<) are not supported: write the keys out");
+  } else if (!best.empty() && best_d <= std::max<size_t>(1, key.size() / 3)) {
     ctx.report(at, path, fmt::format("unknown key (did you mean '{}'?)", best));
   } else {
     ctx.report(at, path, fmt::format("unknown key (expected {})", join_names(known)));

@@ -27,16 +27,32 @@ class context {
   explicit context(std::string file) : file_(std::move(file)) {}
   void report(const YAML::Mark& at, std::string_view path, std::string text);
   [[nodiscard]] bool ok() const { return problems_.empty(); }
-  // One line per problem, in file order: `file:line:column: path: text`.
+  // Problems of structure and type, as opposed to those found by cross-field checks. A check
+  // runs only when its object has none, so it can rely on the field types.
+  [[nodiscard]] size_t structural() const { return structural_; }
+  // Runs a cross-field check; what it reports does not count as structural.
+  template <class F>
+  void run_check(F&& f) {
+    const bool outer = in_check_;
+    in_check_ = true;
+    f();
+    in_check_ = outer;
+  }
+  // One line per problem, in file order: `file:line:column: path: text`; past max_listed, a last
+  // line counts the rest.
   [[nodiscard]] std::string message() const;
 
  private:
   struct problem {
     int line, column;
+    size_t seq;  // report order, to keep problems at one position in the order found
     std::string text;
   };
+  static constexpr size_t max_listed = 100;
   std::string file_;
   std::vector<problem> problems_;
+  size_t structural_ = 0;
+  bool in_check_ = false;
 };
 
 // A value in the document: its node, the position of its key (a null value's own mark is not
@@ -50,6 +66,29 @@ struct where {
                             std::string_view key_name) const;
   [[nodiscard]] where item(const YAML::Node& n, size_t index) const;
 };
+
+// One step of a path into a document: a mapping key or a list index.
+struct step {
+  step(const char* k) : key(k) {}
+  step(size_t i) : index(i), is_index(true) {}
+  std::string_view key;
+  size_t index = 0;
+  bool is_index = false;
+};
+
+// Position of the node at `path` below `node` (e.g. {"tasks", 2, "upstream", 0}), or `fallback`
+// when some step does not exist or meets a node of another kind. Never throws, unlike yaml-cpp's
+// accessors on nodes of the wrong kind.
+YAML::Mark mark_at(const YAML::Node& node, std::initializer_list<step> path,
+                   const YAML::Mark& fallback);
+
+// Parses `text` as exactly one YAML document. A second document, an alias (`*name`: it can make
+// a small file expand into a huge one) or a syntax error is reported, and nullopt returned. An
+// empty text is one empty document.
+std::optional<YAML::Node> load_document(std::string_view text, context& ctx);
+
+// A scalar that reads as text: plain, quoted, or explicitly tagged !!str (not !!binary & co).
+bool is_text_scalar(const YAML::Node& n);
 
 // "a mapping", "a list", "null", or the scalar quoted.
 std::string describe(const YAML::Node& n);
@@ -102,7 +141,7 @@ std::string type_name();
 template <named_enum E>
 void parse_value(const where& w, context& ctx, E& out) {
   const auto names = enum_names(E{});
-  if (w.node.IsScalar()) {
+  if (is_text_scalar(w.node)) {
     if (auto i = find_name(names, w.node.Scalar())) {
       out = static_cast<E>(*i);
       return;
@@ -131,7 +170,8 @@ struct field {
 template <class S>
 struct object_spec {
   std::vector<field<S>> fields;
-  // Checks across fields, run after the fields parsed.
+  // Checks across fields, run only when the fields themselves parsed without problems (so `w.node`
+  // is a mapping and every field has the type its declaration says).
   std::function<void(const where&, context&, S&)> check;
 };
 
@@ -262,6 +302,7 @@ void parse_value(const where& w, context& ctx, S& out) {
     ctx.report(w.mark(), w.path, "expected a mapping, got " + describe(w.node));
     return;
   }
+  const size_t problems_before = ctx.structural();
   std::vector<bool> seen(spec.fields.size(), false);
   std::vector<std::string_view> known;
   for (const auto& f : spec.fields) known.push_back(f.key);
@@ -294,7 +335,9 @@ void parse_value(const where& w, context& ctx, S& out) {
       ctx.report(w.mark(), w.path.empty() ? key : w.path + "." + key, "missing required key");
     }
   }
-  if (spec.check) spec.check(w, ctx, out);
+  if (spec.check && ctx.structural() == problems_before) {
+    ctx.run_check([&] { spec.check(w, ctx, out); });
+  }
 }
 
 template <object S>

@@ -124,14 +124,15 @@ const object_spec<metadata_section>& spec_for(metadata_section*) {
             m.url.starts_with("postgres://")) {
           return;
         }
-        ctx.report(w.node["url"].Mark(), w.path + ".url",
+        ctx.report(schema::mark_at(w.node, {"url"}, w.mark()), w.path + ".url",
                    "expected a sqlite:// or postgresql:// URL, got \"" + m.url + "\"");
       }};
   return s;
 }
 
 const object_spec<ingest_section>& spec_for(ingest_section*) {
-  static const object_spec<ingest_section> s{{
+  static const object_spec<ingest_section> s{
+      {
       make_field("url", &ingest_section::url,
                  "HTTP source of users (randomuser.me's API shape). "
                  "`https://randomuser.me/api/` works unchanged."),
@@ -139,7 +140,17 @@ const object_spec<ingest_section>& spec_for(ingest_section*) {
       make_field("duration", &ingest_section::duration, "How long one ingestion run lasts."),
       make_field("count", &ingest_section::count,
                  "Stop after this many records; 0: only `duration` bounds the run."),
-  }};
+      },
+      [](const where& w, schema::context& ctx, ingest_section& in) {
+        if (in.count < 0) {
+          ctx.report(schema::mark_at(w.node, {"count"}, w.mark()), w.path + ".count",
+                     "must be 0 or more, got " + std::to_string(in.count));
+        }
+        if (in.duration.count() <= 0) {
+          ctx.report(schema::mark_at(w.node, {"duration"}, w.mark()), w.path + ".duration",
+                     "must be longer than 0s");
+        }
+      }};
   return s;
 }
 
@@ -194,59 +205,88 @@ bool plausible_schedule(std::string_view s) {
   return n == 5;
 }
 
+// Finds a dependency cycle without recursion (a DAG may have many tasks): Kahn's algorithm removes
+// every task whose upstreams are all removed; what remains is on or behind a cycle, and every
+// remaining task has a remaining upstream, so walking upstream from one must come round.
+void report_cycle(const where& w, schema::context& ctx, const dag& d,
+                  const std::map<std::string, size_t>& index) {
+  const size_t n = d.tasks.size();
+  std::vector<size_t> pending(n, 0);
+  std::vector<std::vector<size_t>> downstream(n);
+  for (size_t i = 0; i < n; ++i) {
+    for (const auto& up : d.tasks[i].upstream) {
+      auto it = index.find(up);
+      if (it == index.end()) continue;
+      ++pending[i];
+      downstream[it->second].push_back(i);
+    }
+  }
+  std::vector<size_t> ready;
+  for (size_t i = 0; i < n; ++i) {
+    if (pending[i] == 0) ready.push_back(i);
+  }
+  std::vector<bool> removed(n, false);
+  while (!ready.empty()) {
+    const size_t t = ready.back();
+    ready.pop_back();
+    removed[t] = true;
+    for (size_t down : downstream[t]) {
+      if (--pending[down] == 0) ready.push_back(down);
+    }
+  }
+  size_t start = n;
+  for (size_t i = 0; i < n && start == n; ++i) {
+    if (!removed[i]) start = i;
+  }
+  if (start == n) return;
+  auto remaining_upstream = [&](size_t t) {
+    for (const auto& up : d.tasks[t].upstream) {
+      auto it = index.find(up);
+      if (it != index.end() && !removed[it->second]) return it->second;
+    }
+    return n;  // unreachable for a remaining task
+  };
+  std::vector<size_t> seen_at(n, n), path;
+  size_t t = start;
+  while (t < n && seen_at[t] == n) {
+    seen_at[t] = path.size();
+    path.push_back(t);
+    t = remaining_upstream(t);
+  }
+  if (t == n) return;
+  std::string cycle;
+  for (size_t i = seen_at[t]; i < path.size(); ++i) cycle += d.tasks[path[i]].id + " -> ";
+  ctx.report(w.mark(), w.path + ".tasks",
+             "dependency cycle: " + cycle + d.tasks[t].id + " (each task waits for the next)");
+}
+
 void check_dag(const where& w, schema::context& ctx, dag& d) {
   if (!plausible_schedule(d.schedule)) {
-    ctx.report(w.node["schedule"].Mark(), w.path + ".schedule",
+    ctx.report(schema::mark_at(w.node, {"schedule"}, w.mark()), w.path + ".schedule",
                "expected @once, @hourly, @daily, @weekly, @monthly, @yearly or five cron fields, "
                "got \"" +
                    d.schedule + "\"");
   }
   std::map<std::string, size_t> index;
-  const YAML::Node tasks = w.node["tasks"];
   for (size_t i = 0; i < d.tasks.size(); ++i) {
     const task& t = d.tasks[i];
     const std::string path = fmt::format("{}.tasks[{}]", w.path, i);
     if (!index.emplace(t.id, i).second) {
-      ctx.report(tasks[i]["id"].Mark(), path + ".id", "duplicate task id '" + t.id + "'");
+      ctx.report(schema::mark_at(w.node, {"tasks", i, "id"}, w.mark()), path + ".id",
+                 "duplicate task id '" + t.id + "'");
     }
   }
   for (size_t i = 0; i < d.tasks.size(); ++i) {
     for (size_t u = 0; u < d.tasks[i].upstream.size(); ++u) {
       const std::string& up = d.tasks[i].upstream[u];
       if (!index.contains(up)) {
-        ctx.report(tasks[i]["upstream"][u].Mark(),
+        ctx.report(schema::mark_at(w.node, {"tasks", i, "upstream", u}, w.mark()),
                    fmt::format("{}.tasks[{}].upstream[{}]", w.path, i, u),
                    "unknown task '" + up + "'");
       }
     }
   }
-  // Depth-first search for a cycle; reports the first one found with its path.
-  enum class mark { none, open, done };
-  std::vector<mark> marks(d.tasks.size(), mark::none);
-  std::vector<size_t> stack;
-  std::function<bool(size_t)> visit = [&](size_t i) {
-    marks[i] = mark::open;
-    stack.push_back(i);
-    for (const auto& up : d.tasks[i].upstream) {
-      auto it = index.find(up);
-      if (it == index.end()) continue;
-      if (marks[it->second] == mark::open) {
-        std::string cycle = up;
-        auto from = std::find(stack.begin(), stack.end(), it->second);
-        for (auto s = from + 1; s != stack.end(); ++s) cycle += " -> " + d.tasks[*s].id;
-        ctx.report(w.mark(), w.path + ".tasks",
-                   "dependency cycle: " + cycle + " -> " + up + " (each task waits for the next)");
-        return true;
-      }
-      if (marks[it->second] == mark::none && visit(it->second)) return true;
-    }
-    stack.pop_back();
-    marks[i] = mark::done;
-    return false;
-  };
-  for (size_t i = 0; i < d.tasks.size(); ++i) {
-    if (marks[i] == mark::none && visit(i)) break;
-  }
+  report_cycle(w, ctx, d, index);
 }
 
 }  // namespace
@@ -265,7 +305,8 @@ const object_spec<task>& spec_for(task*) {
           make_field("upstream", &task::upstream, "Ids of the tasks that must succeed first."),
       },
       [](const where& w, schema::context& ctx, task& t) {
-        if (!w.node.IsMap() || !w.node["type"]) return;  // reported as missing already
+        // Without a type, the missing key was reported; nothing is known of what else it needs.
+        if (schema::mark_at(w.node, {"type"}, YAML::Mark::null_mark()).is_null()) return;
         const bool needs_pipeline = t.type == task_type::ingest || t.type == task_type::process;
         if (needs_pipeline && t.pipeline.empty()) {
           ctx.report(w.mark(), w.path + ".pipeline",
@@ -297,24 +338,33 @@ namespace {
 
 void check_config(const where& w, schema::context& ctx, config& c) {
   std::set<std::string> names;
-  const YAML::Node pipelines = w.node["pipelines"];
   for (size_t i = 0; i < c.pipelines.size(); ++i) {
     if (!names.insert(c.pipelines[i].name).second) {
-      ctx.report(pipelines[i]["name"].Mark(), fmt::format("pipelines[{}].name", i),
+      ctx.report(schema::mark_at(w.node, {"pipelines", i, "name"}, w.mark()),
+                 fmt::format("pipelines[{}].name", i),
                  "duplicate pipeline name '" + c.pipelines[i].name + "'");
     }
   }
   std::set<std::string> dag_ids;
-  const YAML::Node dags = w.node["dags"];
   for (size_t i = 0; i < c.dags.size(); ++i) {
     if (!dag_ids.insert(c.dags[i].id).second) {
-      ctx.report(dags[i]["id"].Mark(), fmt::format("dags[{}].id", i),
+      ctx.report(schema::mark_at(w.node, {"dags", i, "id"}, w.mark()), fmt::format("dags[{}].id", i),
                  "duplicate DAG id '" + c.dags[i].id + "'");
     }
     for (size_t t = 0; t < c.dags[i].tasks.size(); ++t) {
       const std::string& p = c.dags[i].tasks[t].pipeline;
+      const task& tk = c.dags[i].tasks[t];
+      auto pl = std::find_if(c.pipelines.begin(), c.pipelines.end(),
+                             [&](const pipeline& x) { return x.name == p; });
+      if (pl != c.pipelines.end() &&
+          ((tk.type == task_type::ingest && !pl->ingest) ||
+           (tk.type == task_type::process && !pl->process))) {
+        ctx.report(schema::mark_at(w.node, {"dags", i, "tasks", t, "pipeline"}, w.mark()),
+                   fmt::format("dags[{}].tasks[{}].pipeline", i, t),
+                   fmt::format("pipeline '{}' has no {} stage", p, schema::render(tk.type)));
+      }
       if (!p.empty() && !names.contains(p)) {
-        ctx.report(dags[i]["tasks"][t]["pipeline"].Mark(),
+        ctx.report(schema::mark_at(w.node, {"dags", i, "tasks", t, "pipeline"}, w.mark()),
                    fmt::format("dags[{}].tasks[{}].pipeline", i, t),
                    "unknown pipeline '" + p + "'");
       }

@@ -65,6 +65,10 @@ class UsageErrors(unittest.TestCase):
         self.check(["--bogus"], "sluice: unknown option '--bogus'")
         self.check(["up", "--frobnicate"], "sluice up: unknown option '--frobnicate'")
 
+    def test_sibling_command_is_not_accepted(self):
+        self.check(["topics", "up"], "sluice topics: unknown command 'up'")
+        self.check(["broker", "version"], "sluice broker: unknown command 'version'")
+
     def test_extra_argument(self):
         self.check(["up", "a.yaml", "b.yaml"], "unexpected argument 'b.yaml'")
 
@@ -120,6 +124,11 @@ class ConfigCheck(unittest.TestCase):
         r = sluice("config", "check", "/nonexistent.yaml")
         self.assertEqual(r.returncode, 2)
         self.assertIn("/nonexistent.yaml: cannot open", r.stderr)
+
+    def test_directories_are_refused(self):
+        r = sluice("config", "check", "/etc")
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr, "/etc: not a regular file\n")
 
     def test_binary_garbage_is_an_error_not_a_crash(self):
         f = tempfile.NamedTemporaryFile("wb", suffix=".yaml", delete=False)
