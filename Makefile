@@ -1,6 +1,6 @@
 # The front door. `make run` and `make test` work on a fresh Debian 12 machine: both install what
 # they need (scripts/setup), build, and run.
-.PHONY: all setup build run test bench fuzz format format-check config-docs clean
+.PHONY: all setup build run test bench fuzz format format-check tidy config-docs clean
 
 JOBS ?= $(shell nproc)
 
@@ -36,10 +36,10 @@ fuzz: setup
 	@scripts/fuzz $(FUZZ_SECONDS)
 
 format:
-	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+	@git ls-files '*.cc' '*.h' | xargs clang-format-19 -i
 
 format-check:
-	@git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
+	@git ls-files '*.cc' '*.h' | xargs clang-format-19 --dry-run -Werror
 
 # Regenerates the key reference table in docs/config.md from the schema.
 config-docs: build

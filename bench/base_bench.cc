@@ -66,7 +66,8 @@ std::vector<uint8_t> varlong_stream() {
   sluice::byte_writer w;
   std::mt19937_64 rng(2);
   for (int i = 0; i < 4096; ++i) {
-    const int64_t v = (i % 8 == 0) ? static_cast<int64_t>(rng() >> 20) : static_cast<int64_t>(rng() % 300);
+    const int64_t v =
+        (i % 8 == 0) ? static_cast<int64_t>(rng() >> 20) : static_cast<int64_t>(rng() % 300);
     w.write_varlong(v);
   }
   auto view = w.view();
@@ -90,7 +91,8 @@ void varlong_encode(benchmark::State& state) {
   std::vector<int64_t> values(4096);
   std::mt19937_64 rng(3);
   for (size_t i = 0; i < values.size(); ++i) {
-    values[i] = (i % 8 == 0) ? static_cast<int64_t>(rng() >> 20) : static_cast<int64_t>(rng() % 300);
+    values[i] =
+        (i % 8 == 0) ? static_cast<int64_t>(rng() >> 20) : static_cast<int64_t>(rng() % 300);
   }
   for (auto _ : state) {
     sluice::byte_writer w(4096 * 10);

@@ -43,19 +43,21 @@ class enum_category final : public std::error_category {
 }  // namespace detail
 
 template <class E>
-requires std::is_enum_v<E>
+  requires std::is_enum_v<E>
 const std::error_category& category_of() {
   static const detail::enum_category<E> category;
   return category;
 }
 
 template <class E>
-requires std::is_enum_v<E> std::error_code make_error_code_for(E e) {
+  requires std::is_enum_v<E>
+std::error_code make_error_code_for(E e) {
   return {static_cast<int>(e), category_of<E>()};
 }
 
 template <class E>
-requires std::is_enum_v<E> std::unexpected<error> make_error(E code, std::string message) {
+  requires std::is_enum_v<E>
+std::unexpected<error> make_error(E code, std::string message) {
   return std::unexpected(error{make_error_code_for(code), std::move(message)});
 }
 
@@ -64,8 +66,10 @@ std::unexpected<error> errno_error(std::string_view context, int errno_value = e
 
 // True when `e` carries exactly `code`.
 template <class E>
-requires std::is_enum_v<E>
-bool is(const error& e, E code) { return e.code == make_error_code_for(code); }
+  requires std::is_enum_v<E>
+bool is(const error& e, E code) {
+  return e.code == make_error_code_for(code);
+}
 
 // Errors of the base library itself.
 enum class errc {

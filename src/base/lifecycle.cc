@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <cassert>
-#include <limits>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 
 #include <fmt/core.h>
 

@@ -40,7 +40,7 @@ TEST(service_group, starts_in_order_stops_in_reverse) {
     ASSERT_TRUE(g.start_all().has_value());
     g.stop_all();
     g.stop_all();  // idempotent
-  }                // and the destructor does not stop twice
+  }  // and the destructor does not stop twice
   EXPECT_EQ(journal, (std::vector<std::string>{"start broker", "start store", "start processor",
                                                "stop processor", "stop store", "stop broker"}));
 }

@@ -11,9 +11,9 @@
 namespace sluice::log {
 namespace {
 
-constexpr std::array<std::string_view, 6> level_names_{"trace", "debug", "info",
-                                                       "warn",  "error", "off"};
-constexpr std::array<std::string_view, 2> format_names_{"text", "json"};
+constexpr std::array<std::string_view, 6> level_table{"trace", "debug", "info",
+                                                      "warn",  "error", "off"};
+constexpr std::array<std::string_view, 2> format_table{"text", "json"};
 
 spdlog::level::level_enum to_spdlog(level l) {
   switch (l) {
@@ -113,8 +113,8 @@ std::shared_ptr<spdlog::sinks::sink> stderr_sink() {
 }  // namespace
 
 result<level> parse_level(std::string_view name) {
-  for (size_t i = 0; i < level_names_.size(); ++i) {
-    if (name == level_names_[i]) return static_cast<level>(i);
+  for (size_t i = 0; i < level_table.size(); ++i) {
+    if (name == level_table[i]) return static_cast<level>(i);
   }
   return make_error(errc::invalid_argument,
                     fmt::format("unknown log level '{}' (expected trace, debug, info, warn, "
@@ -123,18 +123,18 @@ result<level> parse_level(std::string_view name) {
 }
 
 result<format> parse_format(std::string_view name) {
-  for (size_t i = 0; i < format_names_.size(); ++i) {
-    if (name == format_names_[i]) return static_cast<format>(i);
+  for (size_t i = 0; i < format_table.size(); ++i) {
+    if (name == format_table[i]) return static_cast<format>(i);
   }
   return make_error(errc::invalid_argument,
                     fmt::format("unknown log format '{}' (expected text or json)", name));
 }
 
-std::span<const std::string_view> level_names() { return ::sluice::log::level_names_; }
-std::span<const std::string_view> format_names() { return ::sluice::log::format_names_; }
+std::span<const std::string_view> level_names() { return ::sluice::log::level_table; }
+std::span<const std::string_view> format_names() { return ::sluice::log::format_table; }
 
-std::string_view to_string(level l) { return level_names_[static_cast<size_t>(l)]; }
-std::string_view to_string(format f) { return format_names_[static_cast<size_t>(f)]; }
+std::string_view to_string(level l) { return level_table[static_cast<size_t>(l)]; }
+std::string_view to_string(format f) { return format_table[static_cast<size_t>(f)]; }
 
 void setup(level l, format f) {
   std::lock_guard lock(mu);

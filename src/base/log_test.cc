@@ -28,7 +28,7 @@ TEST(log, json_lines_escape_the_message) {
             std::string::npos)
       << out;
   EXPECT_EQ(out.find("hidden"), std::string::npos);
-  EXPECT_EQ(out.find("\n"), out.size() - 1) << "one line per record";
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << "one line per record";
 }
 
 TEST(log, json_lines_stay_valid_utf8) {
@@ -40,8 +40,10 @@ TEST(log, json_lines_stay_valid_utf8) {
   lg->info("caf\xc3\xa9 \xe2\x82\xac \x80 \xe2\x82 \xc0\xaf \x01");
   lg->flush();
   std::string out = testing::internal::GetCapturedStderr();
-  EXPECT_NE(out.find("\"msg\":\"caf\xc3\xa9 \xe2\x82\xac \\ufffd \\ufffd\\ufffd \\ufffd\\ufffd \\u0001\"}"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          "\"msg\":\"caf\xc3\xa9 \xe2\x82\xac \\ufffd \\ufffd\\ufffd \\ufffd\\ufffd \\u0001\"}"),
+      std::string::npos)
       << out;
 }
 

@@ -13,7 +13,7 @@
 namespace sluice {
 
 template <class T, class Tag>
-requires std::is_arithmetic_v<T>
+  requires std::is_arithmetic_v<T>
 class named_type {
  public:
   using value_type = T;

@@ -32,7 +32,7 @@ CLI::App* deepest(CLI::App* app) {
 std::string command_path(CLI::App* app) {
   std::string path;
   for (CLI::App* a = app; a != nullptr; a = a->get_parent()) {
-    path = a->get_name() + (path.empty() ? "" : " " + path);
+    path.insert(0, path.empty() ? a->get_name() : a->get_name() + " ");
   }
   return path;
 }
@@ -99,7 +99,7 @@ int run(int argc, char** argv) {
       ->callback([&] { action = run_config_docs; });
 
   // --- commands of the parts being built --------------------------------------------------------
-  auto planned = [&](CLI::App* cmd, std::string what) {
+  auto planned = [&](CLI::App* cmd, const std::string& what) {
     cmd->callback([&, cmd, what] {
       action = [cmd, what] { return run_not_available(command_path(cmd).substr(7), what); };
     });

@@ -7,6 +7,7 @@ namespace {
 
 std::vector<std::string> names(const std::vector<planned_part>& parts) {
   std::vector<std::string> out;
+  out.reserve(parts.size());
   for (const auto& p : parts) out.push_back(p.name);
   return out;
 }

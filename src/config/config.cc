@@ -88,8 +88,8 @@ result<config> load_file(const std::filesystem::path& path) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec) {
-    return make_error(errc::unreadable, fmt::format("{}: cannot open: {}", path.string(),
-                                                    ec.message()));
+    return make_error(errc::unreadable,
+                      fmt::format("{}: cannot open: {}", path.string(), ec.message()));
   }
   if (!std::filesystem::is_regular_file(status)) {
     return make_error(errc::unreadable, fmt::format("{}: not a regular file", path.string()));

@@ -76,6 +76,7 @@ dags:
   EXPECT_EQ(c->broker_data_dir(), "/var/lib/sluice/broker");
   EXPECT_EQ(c->metadata_url(), "postgresql://sluice@db/sluice");
   ASSERT_EQ(c->pipelines.size(), 1u);
+  ASSERT_TRUE(c->pipelines[0].ingest && c->pipelines[0].process);
   EXPECT_EQ(c->pipelines[0].ingest->duration, std::chrono::minutes(90));
   EXPECT_EQ(c->pipelines[0].ingest->count, 500);
   EXPECT_EQ(c->pipelines[0].ingest->topic, "users_created");  // default inside a given section
@@ -251,17 +252,21 @@ TEST(config, problem_list_is_capped) {
   for (int i = 0; i < 150; ++i) yaml += "k" + std::to_string(i) + ": 1\n";
   const std::string msg = problems(yaml);
   EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 100);
-  EXPECT_TRUE(msg.ends_with("f.yaml: 50 more problem(s) not listed")) << msg.substr(msg.size() - 80);
+  EXPECT_TRUE(msg.ends_with("f.yaml: 50 more problem(s) not listed"))
+      << msg.substr(msg.size() - 80);
 }
 
 TEST(config, long_dependency_chain_has_no_recursion_limit) {
-  std::string yaml = "dags:\n  - id: d\n    tasks:\n      - {id: t0, type: command, command: x, upstream: [t19999]}\n";
+  std::string yaml =
+      "dags:\n  - id: d\n    tasks:\n      - {id: t0, type: command, command: x, upstream: "
+      "[t19999]}\n";
   for (int i = 1; i < 20000; ++i) {
     yaml += "      - {id: t" + std::to_string(i) + ", type: command, command: x, upstream: [t" +
             std::to_string(i - 1) + "]}\n";
   }
   const std::string msg = problems(yaml);
-  EXPECT_TRUE(msg.starts_with("f.yaml:2:5: dags[0].tasks: dependency cycle: t")) << msg.substr(0, 200);
+  EXPECT_TRUE(msg.starts_with("f.yaml:2:5: dags[0].tasks: dependency cycle: t"))
+      << msg.substr(0, 200);
   // Without the closing edge, the same chain is valid.
   yaml.replace(yaml.find("upstream: [t19999]"), 18, "upstream: []");
   auto ok = load_string(yaml, "f.yaml");

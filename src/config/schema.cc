@@ -18,8 +18,7 @@ bool is_plain_scalar(const YAML::Node& n) { return n.IsScalar() && n.Tag() == "?
 }  // namespace
 
 bool is_text_scalar(const YAML::Node& n) {
-  return n.IsScalar() &&
-         (n.Tag() == "?" || n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str");
+  return n.IsScalar() && (n.Tag() == "?" || n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str");
 }
 
 namespace {
@@ -220,18 +219,22 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
     if (ec != std::errc() || n < 0 || end == s.data()) return std::nullopt;
     s.remove_prefix(static_cast<size_t>(end - s.data()));
     int64_t unit_ms = 0;
-    if (s.starts_with("ms"))
-      unit_ms = 1, s.remove_prefix(2);
-    else if (s.starts_with("s"))
-      unit_ms = 1000, s.remove_prefix(1);
-    else if (s.starts_with("m"))
-      unit_ms = 60'000, s.remove_prefix(1);
-    else if (s.starts_with("h"))
-      unit_ms = 3'600'000, s.remove_prefix(1);
-    else if (s.starts_with("d"))
-      unit_ms = 86'400'000, s.remove_prefix(1);
-    else
+    size_t unit_len = 1;
+    if (s.starts_with("ms")) {
+      unit_ms = 1;
+      unit_len = 2;
+    } else if (s.starts_with("s")) {
+      unit_ms = 1000;
+    } else if (s.starts_with("m")) {
+      unit_ms = 60'000;
+    } else if (s.starts_with("h")) {
+      unit_ms = 3'600'000;
+    } else if (s.starts_with("d")) {
+      unit_ms = 86'400'000;
+    } else {
       return std::nullopt;
+    }
+    s.remove_prefix(unit_len);
     if (__builtin_mul_overflow(n, unit_ms, &n) || __builtin_add_overflow(total, n, &total)) {
       return std::nullopt;
     }

@@ -104,9 +104,7 @@ template <class S>
 struct object_spec;
 
 template <class S>
-concept object = requires(S* p) {
-  spec_for(p);
-};
+concept object = requires(S* p) { spec_for(p); };
 
 // Enums declare `std::span<const std::string_view> enum_names(E)` (names in enumerator order).
 template <class E>
@@ -230,25 +228,25 @@ struct element<std::optional<T>> {
 
 template <class T>
 std::string type_name() {
-  if constexpr (std::is_same_v<T, bool>)
+  using E = typename element<T>::type;
+  if constexpr (std::is_same_v<T, bool>) {
     return "bool";
-  else if constexpr (std::is_same_v<T, int64_t>)
+  } else if constexpr (std::is_same_v<T, int64_t>) {
     return "integer";
-  else if constexpr (std::is_same_v<T, std::string>)
+  } else if constexpr (std::is_same_v<T, std::string>) {
     return "string";
-  else if constexpr (std::is_same_v<T, std::chrono::milliseconds>)
+  } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
     return "duration";
-  else if constexpr (std::is_same_v<T, host_port>)
+  } else if constexpr (std::is_same_v<T, host_port>) {
     return "host:port";
-  else if constexpr (named_enum<T>)
+  } else if constexpr (named_enum<T>) {
     return join_names(enum_names(T{}));
-  else if constexpr (object<T>)
+  } else if constexpr (object<T>) {
     return "mapping";
-  else if constexpr (!std::is_same_v<typename element<T>::type, T>) {
-    if constexpr (element<T>::suffix[0] == '[')
-      return "list of " + type_name<typename element<T>::type>();
-    else
-      return type_name<typename element<T>::type>();
+  } else if constexpr (element<T>::suffix[0] == '[') {
+    return "list of " + type_name<E>();
+  } else {
+    return type_name<E>();
   }
 }
 
@@ -263,7 +261,7 @@ struct field_options {
 };
 
 template <class S, class T>
-field<S> make_field(std::string key, T S::*member, std::string doc, field_options opt = {}) {
+field<S> make_field(std::string key, T S::* member, std::string doc, field_options opt = {}) {
   field<S> f;
   f.key = std::move(key);
   f.doc = std::move(doc);
@@ -343,6 +341,7 @@ void parse_value(const where& w, context& ctx, S& out) {
 template <object S>
 void document(std::vector<doc_row>& rows, const std::string& prefix) {
   const object_spec<S>& spec = spec_for(static_cast<S*>(nullptr));
+  rows.reserve(rows.size() + spec.fields.size());
   for (const auto& f : spec.fields) {
     rows.push_back({prefix + f.key, f.type, f.default_text, f.doc, f.required});
     if (f.document_children) f.document_children(rows, prefix + f.key);

@@ -22,7 +22,6 @@ std::span<const std::string_view> enum_names(format) { return format_names(); }
 
 namespace sluice::config {
 
-using schema::field_options;
 using schema::make_field;
 using schema::object_spec;
 using schema::where;
@@ -133,13 +132,13 @@ const object_spec<metadata_section>& spec_for(metadata_section*) {
 const object_spec<ingest_section>& spec_for(ingest_section*) {
   static const object_spec<ingest_section> s{
       {
-      make_field("url", &ingest_section::url,
-                 "HTTP source of users (randomuser.me's API shape). "
-                 "`https://randomuser.me/api/` works unchanged."),
-      make_field("topic", &ingest_section::topic, "Kafka topic the formatted records go to."),
-      make_field("duration", &ingest_section::duration, "How long one ingestion run lasts."),
-      make_field("count", &ingest_section::count,
-                 "Stop after this many records; 0: only `duration` bounds the run."),
+          make_field("url", &ingest_section::url,
+                     "HTTP source of users (randomuser.me's API shape). "
+                     "`https://randomuser.me/api/` works unchanged."),
+          make_field("topic", &ingest_section::topic, "Kafka topic the formatted records go to."),
+          make_field("duration", &ingest_section::duration, "How long one ingestion run lasts."),
+          make_field("count", &ingest_section::count,
+                     "Stop after this many records; 0: only `duration` bounds the run."),
       },
       [](const where& w, schema::context& ctx, ingest_section& in) {
         if (in.count < 0) {
@@ -348,17 +347,16 @@ void check_config(const where& w, schema::context& ctx, config& c) {
   std::set<std::string> dag_ids;
   for (size_t i = 0; i < c.dags.size(); ++i) {
     if (!dag_ids.insert(c.dags[i].id).second) {
-      ctx.report(schema::mark_at(w.node, {"dags", i, "id"}, w.mark()), fmt::format("dags[{}].id", i),
-                 "duplicate DAG id '" + c.dags[i].id + "'");
+      ctx.report(schema::mark_at(w.node, {"dags", i, "id"}, w.mark()),
+                 fmt::format("dags[{}].id", i), "duplicate DAG id '" + c.dags[i].id + "'");
     }
     for (size_t t = 0; t < c.dags[i].tasks.size(); ++t) {
       const std::string& p = c.dags[i].tasks[t].pipeline;
       const task& tk = c.dags[i].tasks[t];
       auto pl = std::find_if(c.pipelines.begin(), c.pipelines.end(),
                              [&](const pipeline& x) { return x.name == p; });
-      if (pl != c.pipelines.end() &&
-          ((tk.type == task_type::ingest && !pl->ingest) ||
-           (tk.type == task_type::process && !pl->process))) {
+      if (pl != c.pipelines.end() && ((tk.type == task_type::ingest && !pl->ingest) ||
+                                      (tk.type == task_type::process && !pl->process))) {
         ctx.report(schema::mark_at(w.node, {"dags", i, "tasks", t, "pipeline"}, w.mark()),
                    fmt::format("dags[{}].tasks[{}].pipeline", i, t),
                    fmt::format("pipeline '{}' has no {} stage", p, schema::render(tk.type)));
