@@ -16,28 +16,22 @@ result<double> byte_reader::read_f64() {
   return std::bit_cast<double>(bits);
 }
 
+template <class T, class Decode>
+result<T> byte_reader::read_encoded(Decode decode) {
+  auto d = decode(buf_.subspan(pos_));
+  if (!d) {
+    return std::unexpected(std::move(d).error().with_context(fmt::format("at offset {}", pos_)));
+  }
+  pos_ += d->size;
+  return d->value;
+}
+
 result<uint32_t> byte_reader::read_unsigned_varint() {
-  auto d = varint::decode_unsigned32(buf_.subspan(pos_));
-  if (!d)
-    return std::unexpected(std::move(d).error().with_context(fmt::format("at offset {}", pos_)));
-  pos_ += d->size;
-  return d->value;
+  return read_encoded<uint32_t>(varint::decode_unsigned32);
 }
-
-result<int32_t> byte_reader::read_varint() {
-  auto d = varint::decode_varint(buf_.subspan(pos_));
-  if (!d)
-    return std::unexpected(std::move(d).error().with_context(fmt::format("at offset {}", pos_)));
-  pos_ += d->size;
-  return d->value;
-}
-
+result<int32_t> byte_reader::read_varint() { return read_encoded<int32_t>(varint::decode_varint); }
 result<int64_t> byte_reader::read_varlong() {
-  auto d = varint::decode_varlong(buf_.subspan(pos_));
-  if (!d)
-    return std::unexpected(std::move(d).error().with_context(fmt::format("at offset {}", pos_)));
-  pos_ += d->size;
-  return d->value;
+  return read_encoded<int64_t>(varint::decode_varlong);
 }
 
 result<bytes_view> byte_reader::read_bytes(size_t n) {

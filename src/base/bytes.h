@@ -68,6 +68,9 @@ class byte_reader {
 
  private:
   std::unexpected<error> short_buffer(size_t need) const;
+  // Runs a decoder (varint.h) at the current position; advances past what it consumed.
+  template <class T, class Decode>
+  result<T> read_encoded(Decode decode);
 
   template <std::integral T>
   result<T> read_fixed() {
