@@ -277,7 +277,8 @@ field<S> make_field(std::string key, T S::* member, std::string doc, field_optio
   } else if constexpr (object<E> && !std::is_same_v<E, T>) {
     f.default_text = element<T>::suffix[0] == '[' ? "`[]`" : "(none)";
   } else {
-    f.default_text = "`" + render(S{}.*member) + "`";
+    static const S defaults{};
+    f.default_text = "`" + render(defaults.*member) + "`";
   }
   f.parse = [member](const where& w, context& ctx, S& s) { parse_value(w, ctx, s.*member); };
   if constexpr (object<E>) {
