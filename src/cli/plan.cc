@@ -9,7 +9,10 @@ namespace {
 
 std::string join(const std::vector<config::host_port>& hosts) {
   std::string out;
-  for (const auto& h : hosts) out += (out.empty() ? "" : ",") + h.to_string();
+  for (const auto& h : hosts) {
+    if (!out.empty()) out += ',';
+    out += h.to_string();
+  }
   return out;
 }
 
