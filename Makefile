@@ -18,8 +18,11 @@ build: setup
 run: build
 	build/release/sluice up
 
-# Every unit and integration test, built with AddressSanitizer + UndefinedBehaviorSanitizer.
+# Every unit and integration test, built with AddressSanitizer + UndefinedBehaviorSanitizer, plus
+# a short libFuzzer run of every fuzz target (built with clang-19 first).
 test: setup
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	@ctest --preset asan

@@ -34,6 +34,10 @@ find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
 add_library(sluice_asio INTERFACE)
 target_include_directories(sluice_asio SYSTEM INTERFACE "${ASIO_INCLUDE_DIR}")
 target_compile_definitions(sluice_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  # Asio 1.22 detects C++20 coroutines on g++ only; clang has them too.
+  target_compile_definitions(sluice_asio INTERFACE ASIO_HAS_CO_AWAIT=1 ASIO_HAS_STD_COROUTINE=1)
+endif()
 target_link_libraries(sluice_asio INTERFACE Threads::Threads)
 add_library(sluice::asio ALIAS sluice_asio)
 

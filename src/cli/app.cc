@@ -105,11 +105,14 @@ int run(int argc, char** argv) {
     });
   };
 
-  auto* broker = app.add_subcommand("broker", "Run the Kafka-compatible broker");
-  add_listen(broker, p, "127.0.0.1:9092");
-  broker->add_option("--advertised", p.advertised, "host:port announced to clients");
-  broker->add_option("--data-dir", p.data_dir, "Directory of the log segments");
-  planned(broker, "the Kafka-compatible broker");
+  broker_cli_options bo;
+  auto* broker =
+      app.add_subcommand("broker", "Run the Kafka-compatible broker until SIGINT/SIGTERM");
+  broker->add_option("--listen", bo.listen, "host:port to listen on (default: broker.listen)");
+  broker->add_option("--advertised", bo.advertised,
+                     "host:port announced to clients (default: broker.advertised)");
+  broker->add_option("--data-dir", bo.data_dir, "Directory of the log (default: broker.data_dir)");
+  broker->callback([&] { action = [&] { return run_broker(g, bo); }; });
 
   auto* store = app.add_subcommand("store", "Run the CQL-compatible table store");
   add_listen(store, p, "127.0.0.1:9042");

@@ -32,6 +32,13 @@ struct up_options {
 };
 int run_up(const global_options& g, const up_options& o);
 
+struct broker_cli_options {
+  std::string listen;      // overrides broker.listen
+  std::string advertised;  // overrides broker.advertised
+  std::string data_dir;    // overrides broker.data_dir
+};
+int run_broker(const global_options& g, const broker_cli_options& o);
+
 int run_version();
 int run_config_check(const std::string& path);
 int run_config_docs();

@@ -41,6 +41,9 @@ struct broker_section {
   host_port listen{"127.0.0.1", 9092};
   std::optional<host_port> advertised;  // what clients are told to connect to; default: listen
   std::string data_dir;                 // default: <data_dir>/broker
+  bool auto_create_topics = true;
+  int64_t default_partitions = 1;
+  int64_t max_request_bytes = 100 << 20;
 
   bool operator==(const broker_section&) const = default;
 };

@@ -48,16 +48,38 @@ const object_spec<log_section>& spec_for(log_section*) {
 }
 
 const object_spec<broker_section>& spec_for(broker_section*) {
-  static const object_spec<broker_section> s{{
-      make_field("listen", &broker_section::listen,
-                 "Address the embedded Kafka-compatible broker listens on."),
-      make_field("advertised", &broker_section::advertised,
-                 "Address the broker tells clients to connect to (Metadata responses). Set it "
-                 "when clients reach the broker through another name than `listen`.",
-                 {.default_text = "the `listen` address"}),
-      make_field("data_dir", &broker_section::data_dir, "Directory of the broker's log segments.",
-                 {.default_text = "`<data_dir>/broker`"}),
-  }};
+  static const object_spec<broker_section> s{
+      {
+          make_field("listen", &broker_section::listen,
+                     "Address the embedded Kafka-compatible broker listens on."),
+          make_field("advertised", &broker_section::advertised,
+                     "Address the broker tells clients to connect to (Metadata responses). Set it "
+                     "when clients reach the broker through another name than `listen`.",
+                     {.default_text = "the `listen` address"}),
+          make_field("data_dir", &broker_section::data_dir,
+                     "Directory of the broker's log segments.",
+                     {.default_text = "`<data_dir>/broker`"}),
+          make_field("auto_create_topics", &broker_section::auto_create_topics,
+                     "Create a topic when a client asks for one that does not exist (Metadata, "
+                     "Produce), as Kafka's `auto.create.topics.enable`."),
+          make_field("default_partitions", &broker_section::default_partitions,
+                     "Partitions of an auto-created topic (Kafka's `num.partitions`)."),
+          make_field("max_request_bytes", &broker_section::max_request_bytes,
+                     "Largest request frame accepted; a larger one closes the connection (Kafka's "
+                     "`socket.request.max.bytes`)."),
+      },
+      [](const where& w, schema::context& ctx, broker_section& b) {
+        if (b.default_partitions < 1 || b.default_partitions > 10'000) {
+          ctx.report(schema::mark_at(w.node, {"default_partitions"}, w.mark()),
+                     w.path + ".default_partitions",
+                     fmt::format("must be 1 to 10000, got {}", b.default_partitions));
+        }
+        if (b.max_request_bytes < 1024 || b.max_request_bytes > INT32_MAX) {
+          ctx.report(schema::mark_at(w.node, {"max_request_bytes"}, w.mark()),
+                     w.path + ".max_request_bytes",
+                     fmt::format("must be 1024 to 2147483647, got {}", b.max_request_bytes));
+        }
+      }};
   return s;
 }
 

@@ -43,13 +43,13 @@ struct layout {
 template <class C, class T>
 struct field_decl {
   std::string_view name;
-  T C::*member;
+  T C::* member;
   versions present;
   versions nullable;
 };
 
 template <class C, class T>
-constexpr field_decl<C, T> field(std::string_view name, T C::*member, versions present,
+constexpr field_decl<C, T> field(std::string_view name, T C::* member, versions present,
                                  versions nullable = never) {
   return {name, member, present, nullable};
 }
@@ -172,8 +172,8 @@ result<void> read_field(byte_reader& r, layout l, const field_decl<C, T>& f, C& 
   if (!res) return std::unexpected(std::move(res).error().with_context(f.name));
   if constexpr (detail::is_optional<T>::value) {
     if (!(obj.*(f.member)) && !f.nullable.contains(l.version)) {
-      return detail::malformed(fmt::format("{}: null is not allowed at version {}", f.name,
-                                           l.version));
+      return detail::malformed(
+          fmt::format("{}: null is not allowed at version {}", f.name, l.version));
     }
   }
   return {};

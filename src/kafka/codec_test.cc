@@ -34,7 +34,8 @@ metadata_response sample_metadata() {
   m.controller_id = 0;
   metadata_response::topic t;
   t.name = "users_created";
-  t.partitions = {{error_code::none, 0, 0, 3, {0}, {0}, {}}, {error_code::none, 1, 0, 3, {0}, {0}, {}}};
+  t.partitions = {{error_code::none, 0, 0, 3, {0}, {0}, {}},
+                  {error_code::none, 1, 0, 3, {0}, {0}, {}}};
   m.topics = {t};
   return m;
 }

@@ -37,7 +37,8 @@ struct api_versions_response {
   static constexpr versions flexible = since(3);
   static constexpr auto fields() {
     using r = api_versions_response;
-    return std::tuple{field("error_code", &r::error, since(0)), field("api_keys", &r::apis, since(0)),
+    return std::tuple{field("error_code", &r::error, since(0)),
+                      field("api_keys", &r::apis, since(0)),
                       field("throttle_time_ms", &r::throttle_time_ms, since(1))};
   }
 };

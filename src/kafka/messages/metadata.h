@@ -21,13 +21,12 @@ struct metadata_request {
   static constexpr versions flexible = since(9);
   static constexpr auto fields() {
     using r = metadata_request;
-    return std::tuple{
-        field("topics", &r::topics, since(0), since(1)),
-        field("allow_auto_topic_creation", &r::allow_auto_topic_creation, since(4)),
-        field("include_cluster_authorized_operations", &r::include_cluster_authorized_operations,
-              between(8, 10)),
-        field("include_topic_authorized_operations", &r::include_topic_authorized_operations,
-              since(8))};
+    return std::tuple{field("topics", &r::topics, since(0), since(1)),
+                      field("allow_auto_topic_creation", &r::allow_auto_topic_creation, since(4)),
+                      field("include_cluster_authorized_operations",
+                            &r::include_cluster_authorized_operations, between(8, 10)),
+                      field("include_topic_authorized_operations",
+                            &r::include_topic_authorized_operations, since(8))};
   }
 };
 
@@ -38,10 +37,9 @@ struct metadata_response {
     int32_t port = 0;
     std::optional<std::string> rack;
     static constexpr auto fields() {
-      return std::tuple{field("node_id", &broker::node_id, since(0)),
-                        field("host", &broker::host, since(0)),
-                        field("port", &broker::port, since(0)),
-                        field("rack", &broker::rack, since(1), since(1))};
+      return std::tuple{
+          field("node_id", &broker::node_id, since(0)), field("host", &broker::host, since(0)),
+          field("port", &broker::port, since(0)), field("rack", &broker::rack, since(1), since(1))};
     }
   };
   struct partition {
@@ -71,11 +69,11 @@ struct metadata_response {
     int32_t topic_authorized_operations = INT32_MIN;
     static constexpr auto fields() {
       using t = topic;
-      return std::tuple{field("error_code", &t::error, since(0)), field("name", &t::name, since(0)),
-                        field("is_internal", &t::is_internal, since(1)),
-                        field("partitions", &t::partitions, since(0)),
-                        field("topic_authorized_operations", &t::topic_authorized_operations,
-                              since(8))};
+      return std::tuple{
+          field("error_code", &t::error, since(0)), field("name", &t::name, since(0)),
+          field("is_internal", &t::is_internal, since(1)),
+          field("partitions", &t::partitions, since(0)),
+          field("topic_authorized_operations", &t::topic_authorized_operations, since(8))};
     }
   };
   int32_t throttle_time_ms = 0;
@@ -89,13 +87,13 @@ struct metadata_response {
   static constexpr versions flexible = since(9);
   static constexpr auto fields() {
     using r = metadata_response;
-    return std::tuple{field("throttle_time_ms", &r::throttle_time_ms, since(3)),
-                      field("brokers", &r::brokers, since(0)),
-                      field("cluster_id", &r::cluster_id, since(2), since(2)),
-                      field("controller_id", &r::controller_id, since(1)),
-                      field("topics", &r::topics, since(0)),
-                      field("cluster_authorized_operations", &r::cluster_authorized_operations,
-                            between(8, 10))};
+    return std::tuple{
+        field("throttle_time_ms", &r::throttle_time_ms, since(3)),
+        field("brokers", &r::brokers, since(0)),
+        field("cluster_id", &r::cluster_id, since(2), since(2)),
+        field("controller_id", &r::controller_id, since(1)),
+        field("topics", &r::topics, since(0)),
+        field("cluster_authorized_operations", &r::cluster_authorized_operations, between(8, 10))};
   }
 };
 

@@ -1,0 +1,44 @@
+// Kafka request handling on arbitrary frames: header, dispatch and every message decoder. The
+// broker must answer or refuse each frame without crashing, and any answer must be a well-formed
+// response frame (its size prefix matches).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "base/log.h"
+#include "broker/handlers.h"
+
+namespace {
+
+sluice::broker::broker_state& state() {
+  static sluice::broker::broker_state* s = [] {
+    sluice::log::setup(sluice::log::level::off, sluice::log::format::text);
+    auto dir = std::filesystem::temp_directory_path() /
+               ("sluice-fuzz-broker-" + std::to_string(getpid()));
+    std::filesystem::remove_all(dir);
+    auto topics = sluice::broker::topic_table::open(dir);
+    if (!topics) std::abort();
+    if (!topics->create("users_created", 3)) std::abort();
+    sluice::broker::broker_options o;
+    o.auto_create_topics = false;  // no disk writes per input
+    o.data_dir = dir.string();
+    return new sluice::broker::broker_state{o, {"127.0.0.1", 9092}, "fuzz-cluster-id-000000",
+                                            std::move(*topics)};
+  }();
+  return *s;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  sluice::byte_writer out;
+  const bool answered =
+      sluice::broker::handle_request(state(), sluice::bytes_view(data, size), out, "fuzz");
+  if (answered) {
+    sluice::byte_reader r(out.view());
+    auto n = r.read_i32();
+    if (!n || static_cast<size_t>(*n) != r.remaining()) std::abort();
+  }
+  return 0;
+}

@@ -1,0 +1,163 @@
+// The network side of the broker: accept loop, one coroutine per connection, frame handling.
+#include <asio.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+
+#include <thread>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "broker/broker.h"
+
+namespace sluice::broker {
+
+using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
+
+struct broker::impl {
+  explicit impl(broker_options o) : options(std::move(o)) {}
+
+  broker_options options;
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  std::thread thread;
+  std::optional<broker_state> state;
+  std::unordered_set<tcp::socket*> connections;  // touched on the network thread only
+  std::string bound;
+  bool running = false;
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> serve(tcp::socket socket);
+};
+
+namespace {
+
+std::string peer_name(const tcp::socket& s) {
+  std::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  return ec ? "unknown peer" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+}  // namespace
+
+asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
+  connections.insert(&socket);
+  struct unregister {
+    impl* self;
+    tcp::socket* s;
+    ~unregister() { self->connections.erase(s); }
+  } guard{this, &socket};
+
+  const std::string peer = peer_name(socket);
+  auto lg = log::get("broker");
+  lg->debug("connection from {}", peer);
+  std::vector<uint8_t> frame;
+  asio::steady_timer idle(socket.get_executor());
+  try {
+    for (;;) {
+      uint8_t size_bytes[4];
+      idle.expires_after(options.idle_timeout);
+      auto first = co_await (asio::async_read(socket, asio::buffer(size_bytes), asio::use_awaitable) ||
+                             idle.async_wait(asio::use_awaitable));
+      if (first.index() == 1) {
+        lg->debug("closing {}: idle for {} ms", peer, options.idle_timeout.count());
+        co_return;
+      }
+      const int32_t size = static_cast<int32_t>((uint32_t{size_bytes[0]} << 24) |
+                                                (uint32_t{size_bytes[1]} << 16) |
+                                                (uint32_t{size_bytes[2]} << 8) | size_bytes[3]);
+      if (size < 0 || size > options.max_request_bytes) {
+        lg->warn("closing {}: request frame of {} bytes (the limit is {})", peer, size,
+                 options.max_request_bytes);
+        co_return;
+      }
+      frame.resize(static_cast<size_t>(size));
+      co_await asio::async_read(socket, asio::buffer(frame), asio::use_awaitable);
+      byte_writer out(256);
+      if (!handle_request(*state, frame, out, peer)) co_return;
+      if (out.size() > 0) {
+        co_await asio::async_write(socket, asio::buffer(out.view().data(), out.size()),
+                                   asio::use_awaitable);
+      }
+    }
+  } catch (const std::system_error& e) {
+    // End of stream, reset, or the socket closed by stop(): the connection is over.
+    lg->debug("connection from {} ended: {}", peer, e.code().message());
+  }
+}
+
+asio::awaitable<void> broker::impl::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::experimental::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // Out of descriptors, for instance: keep serving the connections we have.
+      log::get("broker")->warn("accept failed: {}", ec.message());
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true));
+    asio::co_spawn(io, serve(std::move(socket)), asio::detached);
+  }
+}
+
+broker::broker(broker_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+
+broker::~broker() { stop(); }
+
+std::string broker::endpoint() const { return impl_->bound; }
+
+result<void> broker::start() {
+  impl& m = *impl_;
+  if (m.running) return make_error(sluice::errc::already_started, "broker already running");
+  auto topics = topic_table::open(m.options.data_dir);
+  if (!topics) return std::unexpected(std::move(topics).error());
+  auto cluster_id = load_or_create_cluster_id(m.options.data_dir);
+  if (!cluster_id) return std::unexpected(std::move(cluster_id).error());
+
+  const std::string where = m.options.listen.to_string();
+  std::error_code ec;
+  tcp::resolver resolver(m.io);
+  auto endpoints = resolver.resolve(m.options.listen.host, std::to_string(m.options.listen.port),
+                                    tcp::resolver::passive, ec);
+  if (ec || endpoints.empty()) {
+    return make_error(sluice::errc::io_error,
+                      fmt::format("cannot resolve {}: {}", where, ec.message()));
+  }
+  const tcp::endpoint ep = *endpoints.begin();
+  m.acceptor.open(ep.protocol(), ec);
+  if (!ec) m.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) m.acceptor.bind(ep, ec);
+  if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    m.acceptor.close();
+    return make_error(sluice::errc::io_error, fmt::format("cannot listen on {}: {}", where,
+                                                          ec.message()));
+  }
+  const uint16_t port = m.acceptor.local_endpoint().port();
+  m.bound = config::host_port{m.options.listen.host, port}.to_string();
+  m.state.emplace(broker_state{m.options,
+                               m.options.advertised.value_or(config::host_port{m.options.listen.host, port}),
+                               std::move(*cluster_id), std::move(*topics)});
+  asio::co_spawn(m.io, m.accept_loop(), asio::detached);
+  m.thread = std::thread([&m] { m.io.run(); });
+  m.running = true;
+  return {};
+}
+
+void broker::stop() {
+  impl& m = *impl_;
+  if (!m.running) return;
+  asio::post(m.io, [&m] {
+    std::error_code ec;
+    m.acceptor.close(ec);
+    for (tcp::socket* s : m.connections) s->close(ec);
+    m.io.stop();
+  });
+  m.thread.join();
+  m.running = false;
+  log::get("broker")->info("stopped");
+}
+
+}  // namespace sluice::broker

@@ -1,0 +1,62 @@
+// `sluice broker`: the Kafka-compatible broker alone, configured from the config file's `broker`
+// section and the flags, serving until SIGINT or SIGTERM.
+#include <fmt/core.h>
+
+#include "base/lifecycle.h"
+#include "base/log.h"
+#include "broker/broker.h"
+#include "cli/commands.h"
+
+namespace sluice::cli {
+
+namespace {
+
+// Parses a host:port flag into `out`; prints the problem and returns false when it is invalid.
+bool address_flag(std::string_view flag, const std::string& text, config::host_port& out) {
+  if (text.empty()) return true;
+  auto hp = config::host_port::parse(text);
+  if (!hp) {
+    fmt::print(stderr, "sluice broker: {}: {}\n", flag, hp.error().message);
+    return false;
+  }
+  out = *hp;
+  return true;
+}
+
+}  // namespace
+
+broker::broker_options broker_options_from(const config::config& c) {
+  broker::broker_options o;
+  o.listen = c.broker.listen;
+  o.advertised = c.broker.advertised;
+  o.data_dir = c.broker_data_dir();
+  o.auto_create_topics = c.broker.auto_create_topics;
+  o.default_partitions = static_cast<int32_t>(c.broker.default_partitions);
+  o.max_request_bytes = static_cast<int32_t>(c.broker.max_request_bytes);
+  return o;
+}
+
+int run_broker(const global_options& g, const broker_cli_options& flags) {
+  // Signals are blocked before any thread starts, so only the stop_signal sees them.
+  stop_signal stop;
+  auto c = load_config(g);
+  if (!c) return c.error();
+  broker::broker_options o = broker_options_from(*c);
+  if (!address_flag("--listen", flags.listen, o.listen)) return exit_usage;
+  if (!flags.advertised.empty()) {
+    config::host_port adv;
+    if (!address_flag("--advertised", flags.advertised, adv)) return exit_usage;
+    o.advertised = adv;
+  }
+  if (!flags.data_dir.empty()) o.data_dir = flags.data_dir;
+
+  service_group group;
+  group.add(std::make_unique<broker::broker>(o));
+  if (auto r = run_until_stopped(group, stop); !r) {
+    fmt::print(stderr, "sluice broker: {}\n", r.error().message);
+    return exit_failure;
+  }
+  return exit_ok;
+}
+
+}  // namespace sluice::cli
