@@ -14,8 +14,8 @@ namespace {
 sluice::broker::broker_state& state() {
   static sluice::broker::broker_state* s = [] {
     sluice::log::setup(sluice::log::level::off, sluice::log::format::text);
-    auto dir = std::filesystem::temp_directory_path() /
-               ("sluice-fuzz-broker-" + std::to_string(getpid()));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("sluice-fuzz-broker-" + std::to_string(getpid()));
     std::filesystem::remove_all(dir);
     auto topics = sluice::broker::topic_table::open(dir);
     if (!topics) std::abort();
@@ -23,8 +23,8 @@ sluice::broker::broker_state& state() {
     sluice::broker::broker_options o;
     o.auto_create_topics = false;  // no disk writes per input
     o.data_dir = dir.string();
-    return new sluice::broker::broker_state{o, {"127.0.0.1", 9092}, "fuzz-cluster-id-000000",
-                                            std::move(*topics)};
+    return new sluice::broker::broker_state{
+        o, {"127.0.0.1", 9092}, "fuzz-cluster-id-000000", std::move(*topics)};
   }();
   return *s;
 }

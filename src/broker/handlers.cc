@@ -117,7 +117,8 @@ const api_entry* find_api(kafka::api_key key) {
   return nullptr;
 }
 
-bool handle_request(broker_state& state, bytes_view frame, byte_writer& out, std::string_view peer) {
+bool handle_request(broker_state& state, bytes_view frame, byte_writer& out,
+                    std::string_view peer) {
   auto lg = log::get("broker");
   byte_reader r(frame);
   auto prefix = kafka::read_request_prefix(r);

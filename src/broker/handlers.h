@@ -57,8 +57,7 @@ const api_entry* find_api(kafka::api_key key);
 // header, body. Returns false when the connection must be closed (unparseable header, unknown API,
 // unsupported version, malformed body), after logging why with `peer`. Pure of I/O besides what
 // handlers persist (topics), so tests and fuzzers drive it without sockets.
-bool handle_request(broker_state& state, bytes_view frame, byte_writer& out,
-                    std::string_view peer);
+bool handle_request(broker_state& state, bytes_view frame, byte_writer& out, std::string_view peer);
 
 // ApiVersions' answer to a version it does not know (KIP-511): a v0 body with
 // UNSUPPORTED_VERSION and the supported ranges, so that the client retries with one of them.

@@ -59,15 +59,16 @@ asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
     for (;;) {
       uint8_t size_bytes[4];
       idle.expires_after(options.idle_timeout);
-      auto first = co_await (asio::async_read(socket, asio::buffer(size_bytes), asio::use_awaitable) ||
-                             idle.async_wait(asio::use_awaitable));
+      auto first =
+          co_await (asio::async_read(socket, asio::buffer(size_bytes), asio::use_awaitable) ||
+                    idle.async_wait(asio::use_awaitable));
       if (first.index() == 1) {
         lg->debug("closing {}: idle for {} ms", peer, options.idle_timeout.count());
         co_return;
       }
-      const int32_t size = static_cast<int32_t>((uint32_t{size_bytes[0]} << 24) |
-                                                (uint32_t{size_bytes[1]} << 16) |
-                                                (uint32_t{size_bytes[2]} << 8) | size_bytes[3]);
+      const int32_t size =
+          static_cast<int32_t>((uint32_t{size_bytes[0]} << 24) | (uint32_t{size_bytes[1]} << 16) |
+                               (uint32_t{size_bytes[2]} << 8) | size_bytes[3]);
       if (size < 0 || size > options.max_request_bytes) {
         lg->warn("closing {}: request frame of {} bytes (the limit is {})", peer, size,
                  options.max_request_bytes);
@@ -90,7 +91,8 @@ asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
 
 asio::awaitable<void> broker::impl::accept_loop() {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::experimental::as_tuple(asio::use_awaitable));
+    auto [ec, socket] =
+        co_await acceptor.async_accept(asio::experimental::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // Out of descriptors, for instance: keep serving the connections we have.
@@ -132,14 +134,14 @@ result<void> broker::start() {
   if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     m.acceptor.close();
-    return make_error(sluice::errc::io_error, fmt::format("cannot listen on {}: {}", where,
-                                                          ec.message()));
+    return make_error(sluice::errc::io_error,
+                      fmt::format("cannot listen on {}: {}", where, ec.message()));
   }
   const uint16_t port = m.acceptor.local_endpoint().port();
   m.bound = config::host_port{m.options.listen.host, port}.to_string();
-  m.state.emplace(broker_state{m.options,
-                               m.options.advertised.value_or(config::host_port{m.options.listen.host, port}),
-                               std::move(*cluster_id), std::move(*topics)});
+  m.state.emplace(broker_state{
+      m.options, m.options.advertised.value_or(config::host_port{m.options.listen.host, port}),
+      std::move(*cluster_id), std::move(*topics)});
   asio::co_spawn(m.io, m.accept_loop(), asio::detached);
   m.thread = std::thread([&m] { m.io.run(); });
   m.running = true;

@@ -1,7 +1,6 @@
 #include "broker/topics.h"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "base/file.h"
 
 #include <fstream>
 #include <random>
@@ -38,39 +37,10 @@ result<void> validate_topic_name(std::string_view name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '_' || c == '-';
     if (!ok) {
-      return make_error(errc::invalid_topic,
-                        fmt::format("topic name '{}' has a character outside [a-zA-Z0-9._-]", name));
+      return make_error(
+          errc::invalid_topic,
+          fmt::format("topic name '{}' has a character outside [a-zA-Z0-9._-]", name));
     }
-  }
-  return {};
-}
-
-result<void> write_file_atomically(const std::filesystem::path& path, std::string_view contents) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_error("open " + tmp.string());
-  size_t done = 0;
-  while (done < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      auto err = errno_error("write " + tmp.string());
-      ::close(fd);
-      return err;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    auto err = errno_error("fsync " + tmp.string());
-    ::close(fd);
-    return err;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return errno_error("rename " + tmp.string());
-  const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
   }
   return {};
 }
@@ -78,7 +48,8 @@ result<void> write_file_atomically(const std::filesystem::path& path, std::strin
 result<topic_table> topic_table::open(std::filesystem::path dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return make_error(errc::storage, fmt::format("create {}: {}", dir.string(), ec.message()));
+  if (ec)
+    return make_error(errc::storage, fmt::format("create {}: {}", dir.string(), ec.message()));
   topic_table t(dir / "topics.json");
   std::ifstream in(t.file_);
   if (!in) return t;  // first start

@@ -20,11 +20,11 @@ struct topic_info {
 
 enum class errc {
   ok = 0,
-  invalid_topic,      // a name Kafka would refuse
-  invalid_partitions, // fewer than 1, or more than the broker allows
+  invalid_topic,       // a name Kafka would refuse
+  invalid_partitions,  // fewer than 1, or more than the broker allows
   topic_exists,
   unknown_topic,
-  storage,            // the data directory could not be read or written
+  storage,  // the data directory could not be read or written
 };
 std::string_view describe(errc e);
 std::string_view category_name(errc);
@@ -54,9 +54,5 @@ class topic_table {
 
 // The cluster id, created on first start and kept in `dir` (22 characters, like Kafka's).
 result<std::string> load_or_create_cluster_id(const std::filesystem::path& dir);
-
-// Writes `contents` to `path` durably: a temporary file, fsync, rename over `path`, fsync of the
-// directory. Readers see the old file or the new one, never a mix.
-result<void> write_file_atomically(const std::filesystem::path& path, std::string_view contents);
 
 }  // namespace sluice::broker

@@ -24,9 +24,9 @@ TEST(topic_names, kafka_rules) {
   EXPECT_TRUE(validate_topic_name("users_created").has_value());
   EXPECT_TRUE(validate_topic_name("a.b-C_9").has_value());
   EXPECT_TRUE(validate_topic_name(std::string(249, 'x')).has_value());
-  for (std::string bad : {std::string(""), std::string("."), std::string(".."),
-                          std::string(250, 'x'), std::string("a b"), std::string("a/b"),
-                          std::string("ü")}) {
+  for (std::string bad :
+       {std::string(""), std::string("."), std::string(".."), std::string(250, 'x'),
+        std::string("a b"), std::string("a/b"), std::string("ü")}) {
     auto r = validate_topic_name(bad);
     ASSERT_FALSE(r.has_value()) << bad;
     EXPECT_TRUE(is(r.error(), errc::invalid_topic));
