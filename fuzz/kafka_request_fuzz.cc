@@ -23,8 +23,12 @@ sluice::broker::broker_state& state() {
     sluice::broker::broker_options o;
     o.auto_create_topics = false;  // no disk writes per input
     o.data_dir = dir.string();
+    o.fsync = sluice::broker::fsync_policy::never;  // fuzzing is not about durability
+    sluice::broker::log_manager logs(dir, o.log);
+    if (!logs.open_all(*topics)) std::abort();
     return new sluice::broker::broker_state{
-        o, {"127.0.0.1", 9092}, "fuzz-cluster-id-000000", std::move(*topics)};
+        o,      {"127.0.0.1", 9092}, "fuzz-cluster-id-000000", std::move(*topics), std::move(logs),
+        nullptr};
   }();
   return *s;
 }
@@ -33,9 +37,10 @@ sluice::broker::broker_state& state() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sluice::byte_writer out;
-  const bool answered =
-      sluice::broker::handle_request(state(), sluice::bytes_view(data, size), out, "fuzz");
-  if (answered) {
+  // Produce rewrites offsets in place: hand it a copy of the input.
+  std::vector<uint8_t> frame(data, data + size);
+  const auto h = sluice::broker::handle_request(state(), frame, out, "fuzz");
+  if (h.what == sluice::broker::handled::respond) {
     sluice::byte_reader r(out.view());
     auto n = r.read_i32();
     if (!n || static_cast<size_t>(*n) != r.remaining()) std::abort();

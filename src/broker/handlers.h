@@ -5,17 +5,26 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 
 #include "base/bytes.h"
+#include "broker/logs.h"
 #include "broker/topics.h"
 #include "config/config.h"
 #include "kafka/api.h"
 #include "kafka/header.h"
 
 namespace sluice::broker {
+
+// When appended records are forced to disk (fdatasync) relative to acknowledging them.
+enum class fsync_policy {
+  acks_all,  // before acknowledging acks=all produces (as Redpanda); acks=1/0 rely on the OS
+  always,    // before acknowledging any produce
+  never,     // never explicitly; the OS writes back (as Kafka, which relies on replication)
+};
 
 struct broker_options {
   config::host_port listen{"127.0.0.1", 9092};
@@ -26,6 +35,8 @@ struct broker_options {
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
   std::chrono::milliseconds idle_timeout{10 * 60 * 1000};  // idle connections are closed
+  fsync_policy fsync = fsync_policy::acks_all;
+  storage::log_options log;
 };
 
 // What handlers share: options, topics, identity. Owned by the broker.
@@ -34,14 +45,34 @@ struct broker_state {
   config::host_port advertised;  // resolved at start
   std::string cluster_id;
   topic_table topics;
+  log_manager logs;
+  std::function<void()> on_append;  // wakes fetches waiting for data; set by the server
+};
+
+// Creates a topic and its partition logs.
+result<const topic_info*> create_topic(broker_state& state, std::string name, int32_t partitions);
+
+// What became of a request.
+enum class outcome {
+  respond,      // `out` holds the response body
+  no_response,  // acks=0 produce: nothing goes back
+  wait,         // not enough data yet: ask again when data arrives or `wait` has passed
 };
 
 struct request_context {
   const kafka::request_header& header;
   broker_state& state;
+  std::span<uint8_t> frame;   // the whole request, writable: produce rewrites offsets in place
+  bool final_attempt = true;  // false: a handler may answer outcome::wait
+  std::chrono::milliseconds wait{0};  // with outcome::wait: the longest the request may be held
+
+  // The writable bytes of a view into the frame (record batches of a produce request).
+  [[nodiscard]] std::span<uint8_t> writable(bytes_view part) const {
+    return frame.subspan(static_cast<size_t>(part.data() - frame.data()), part.size());
+  }
 };
 
-using handler_fn = result<void> (*)(request_context& ctx, bytes_view body, byte_writer& out);
+using handler_fn = result<outcome> (*)(request_context& ctx, bytes_view body, byte_writer& out);
 
 struct api_entry {
   kafka::api_key key;
@@ -53,11 +84,19 @@ struct api_entry {
 std::span<const api_entry> api_table();
 const api_entry* find_api(kafka::api_key key);
 
+// What the connection does after handle_request.
+struct handled {
+  enum kind { respond, silent, wait, close } what = respond;
+  std::chrono::milliseconds wait_for{0};  // with `wait`
+};
+
 // Answers one request frame (the bytes after the size prefix) into `out`: size prefix, response
-// header, body. Returns false when the connection must be closed (unparseable header, unknown API,
-// unsupported version, malformed body), after logging why with `peer`. Pure of I/O besides what
-// handlers persist (topics), so tests and fuzzers drive it without sockets.
-bool handle_request(broker_state& state, bytes_view frame, byte_writer& out, std::string_view peer);
+// header, body. `close` when the connection must be closed (unparseable header, unknown API,
+// unsupported version, malformed body), after logging why with `peer`; `wait` when the request
+// should be retried later (with final_attempt once its time is up). Touches no sockets, so tests
+// and fuzzers drive it directly.
+handled handle_request(broker_state& state, std::span<uint8_t> frame, byte_writer& out,
+                       std::string_view peer, bool final_attempt = true);
 
 // ApiVersions' answer to a version it does not know (KIP-511): a v0 body with
 // UNSUPPORTED_VERSION and the supported ranges, so that the client retries with one of them.

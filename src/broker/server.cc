@@ -24,11 +24,13 @@ struct broker::impl {
   tcp::acceptor acceptor{io};
   std::thread thread;
   std::optional<broker_state> state;
-  std::unordered_set<tcp::socket*> connections;  // touched on the network thread only
+  std::unordered_set<tcp::socket*> connections;    // touched on the network thread only
+  std::unordered_set<asio::steady_timer*> parked;  // fetches waiting for data
   std::string bound;
   bool running = false;
 
   asio::awaitable<void> accept_loop();
+  asio::awaitable<void> retention_loop();
   asio::awaitable<void> serve(tcp::socket socket);
 };
 
@@ -77,8 +79,25 @@ asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
       frame.resize(static_cast<size_t>(size));
       co_await asio::async_read(socket, asio::buffer(frame), asio::use_awaitable);
       byte_writer out(256);
-      if (!handle_request(*state, frame, out, peer)) co_return;
-      if (out.size() > 0) {
+      handled h = handle_request(*state, frame, out, peer, /*final_attempt=*/false);
+      if (h.what == handled::wait) {
+        // Park until an append wakes us or the fetch's max wait passes, then answer with what
+        // there is.
+        const auto deadline = std::chrono::steady_clock::now() + h.wait_for;
+        asio::steady_timer wake(socket.get_executor());
+        while (h.what == handled::wait) {
+          wake.expires_at(deadline);
+          parked.insert(&wake);
+          co_await wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+          parked.erase(&wake);
+          if (!socket.is_open()) co_return;
+          out = byte_writer(256);
+          const bool last = std::chrono::steady_clock::now() >= deadline;
+          h = handle_request(*state, frame, out, peer, /*final_attempt=*/last);
+        }
+      }
+      if (h.what == handled::close) co_return;
+      if (h.what == handled::respond) {
         co_await asio::async_write(socket, asio::buffer(out.view().data(), out.size()),
                                    asio::use_awaitable);
       }
@@ -104,6 +123,21 @@ asio::awaitable<void> broker::impl::accept_loop() {
   }
 }
 
+asio::awaitable<void> broker::impl::retention_loop() {
+  asio::steady_timer timer(io);
+  for (;;) {
+    timer.expires_after(std::chrono::minutes(5));
+    auto [ec] = co_await timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    if (auto r = state->logs.enforce_retention(now); !r) {
+      log::get("broker")->error("retention: {}", r.error().message);
+    }
+  }
+}
+
 broker::broker(broker_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
 
 broker::~broker() { stop(); }
@@ -117,6 +151,8 @@ result<void> broker::start() {
   if (!topics) return std::unexpected(std::move(topics).error());
   auto cluster_id = load_or_create_cluster_id(m.options.data_dir);
   if (!cluster_id) return std::unexpected(std::move(cluster_id).error());
+  log_manager logs(m.options.data_dir, m.options.log);
+  if (auto opened = logs.open_all(*topics); !opened) return opened;
 
   const std::string where = m.options.listen.to_string();
   std::error_code ec;
@@ -141,8 +177,12 @@ result<void> broker::start() {
   m.bound = config::host_port{m.options.listen.host, port}.to_string();
   m.state.emplace(broker_state{
       m.options, m.options.advertised.value_or(config::host_port{m.options.listen.host, port}),
-      std::move(*cluster_id), std::move(*topics)});
+      std::move(*cluster_id), std::move(*topics), std::move(logs), nullptr});
+  m.state->on_append = [&m] {
+    for (asio::steady_timer* t : m.parked) t->cancel();
+  };
   asio::co_spawn(m.io, m.accept_loop(), asio::detached);
+  asio::co_spawn(m.io, m.retention_loop(), asio::detached);
   m.thread = std::thread([&m] { m.io.run(); });
   m.running = true;
   return {};
@@ -159,6 +199,10 @@ void broker::stop() {
   });
   m.thread.join();
   m.running = false;
+  // The network thread is gone: nothing appends any more, so the logs can close cleanly.
+  if (auto closed = m.state->logs.close_all(); !closed) {
+    log::get("broker")->error("closing logs: {}", closed.error().message);
+  }
   log::get("broker")->info("stopped");
 }
 

@@ -37,6 +37,9 @@ struct log_section {
   bool operator==(const log_section&) const = default;
 };
 
+// When the broker forces appended records to disk relative to acknowledging them.
+enum class fsync_policy { acks_all, always, never };
+
 struct broker_section {
   host_port listen{"127.0.0.1", 9092};
   std::optional<host_port> advertised;  // what clients are told to connect to; default: listen
@@ -44,6 +47,7 @@ struct broker_section {
   bool auto_create_topics = true;
   int64_t default_partitions = 1;
   int64_t max_request_bytes = 100 << 20;
+  fsync_policy fsync = fsync_policy::acks_all;
 
   bool operator==(const broker_section&) const = default;
 };

@@ -28,10 +28,12 @@ using schema::where;
 
 namespace {
 constexpr std::array<std::string_view, 2> starting_offsets_names{"earliest", "latest"};
+constexpr std::array<std::string_view, 3> fsync_policy_names{"acks_all", "always", "never"};
 constexpr std::array<std::string_view, 4> task_type_names{"ingest", "process", "command", "cql"};
 }  // namespace
 
 std::span<const std::string_view> enum_names(starting_offsets) { return starting_offsets_names; }
+std::span<const std::string_view> enum_names(fsync_policy) { return fsync_policy_names; }
 std::span<const std::string_view> enum_names(task_type) { return task_type_names; }
 
 }  // namespace sluice::config
@@ -67,6 +69,13 @@ const object_spec<broker_section>& spec_for(broker_section*) {
           make_field("max_request_bytes", &broker_section::max_request_bytes,
                      "Largest request frame accepted; a larger one closes the connection (Kafka's "
                      "`socket.request.max.bytes`)."),
+          make_field(
+              "fsync", &broker_section::fsync,
+              "When appended records are forced to disk (fdatasync). `acks_all`: before an "
+              "acks=all produce is acknowledged, so an acknowledged acks=all record survives "
+              "a crash or power loss; acks=1 records survive a crash of sluice but may be lost "
+              "with the machine. `always`: before any produce is acknowledged. `never`: left "
+              "to the operating system, as Kafka does, relying on replication."),
       },
       [](const where& w, schema::context& ctx, broker_section& b) {
         if (b.default_partitions < 1 || b.default_partitions > 10'000) {

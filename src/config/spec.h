@@ -18,6 +18,7 @@ namespace sluice::config {
 using schema::object_spec;
 
 std::span<const std::string_view> enum_names(starting_offsets);
+std::span<const std::string_view> enum_names(fsync_policy);
 std::span<const std::string_view> enum_names(task_type);
 
 const object_spec<log_section>& spec_for(log_section*);

@@ -36,9 +36,9 @@ result<batch_header> validate_batch(bytes_view bytes) {
   }
   batch_header h = SLUICE_TRY(read_batch_header(bytes));
   if (h.magic != 2) {
-    return make_error(errc::malformed,
-                      fmt::format("record batch magic {} (only message format v2 is supported)",
-                                  h.magic));
+    return make_error(
+        errc::malformed,
+        fmt::format("record batch magic {} (only message format v2 is supported)", h.magic));
   }
   if (h.batch_length < static_cast<int32_t>(batch_header_size - batch_log_overhead) ||
       h.total_size() > bytes.size()) {
@@ -51,7 +51,8 @@ result<batch_header> validate_batch(bytes_view bytes) {
                       fmt::format("record batch with {} records and last offset delta {}",
                                   h.records_count, h.last_offset_delta));
   }
-  const uint32_t crc = crc32c::value(bytes.subspan(batch_crc_start, h.total_size() - batch_crc_start));
+  const uint32_t crc =
+      crc32c::value(bytes.subspan(batch_crc_start, h.total_size() - batch_crc_start));
   if (crc != h.crc) {
     return make_error(errc::malformed, fmt::format("record batch CRC {:08x} does not match its "
                                                    "contents ({:08x})",

@@ -47,7 +47,9 @@ struct batch_header {
   int32_t base_sequence = -1;
   int32_t records_count = 0;
 
-  [[nodiscard]] size_t total_size() const { return batch_log_overhead + static_cast<size_t>(batch_length); }
+  [[nodiscard]] size_t total_size() const {
+    return batch_log_overhead + static_cast<size_t>(batch_length);
+  }
   [[nodiscard]] offset last_offset() const { return base_offset + last_offset_delta; }
   [[nodiscard]] int compression() const { return attributes & 0x7; }
   [[nodiscard]] bool is_transactional() const { return (attributes & 0x10) != 0; }

@@ -63,10 +63,9 @@ result<std::unique_ptr<partition_log>> partition_log::open(std::filesystem::path
     log->segments_.push_back(std::move(*seg));
   }
   if (!clean && !bases.empty()) {
-    log::get("storage")->info("{}: recovered after an unclean stop, log ends at offset {}{}",
-                              dir.string(), log->end(),
-                              log->recovered_bytes_ > 0
-                                  ? fmt::format(" ({} byte(s) truncated)", log->recovered_bytes_)
+    log::get("storage")->info(
+        "{}: recovered after an unclean stop, log ends at offset {}{}", dir.string(), log->end(),
+        log->recovered_bytes_ > 0 ? fmt::format(" ({} byte(s) truncated)", log->recovered_bytes_)
                                   : "");
   }
   return log;

@@ -19,9 +19,9 @@
 namespace sluice::storage {
 
 struct log_options {
-  uint64_t segment_bytes = 1ull << 30;               // roll when the active segment would exceed
-  std::chrono::milliseconds segment_age{7 * 24 * 3600 * 1000ll};  // roll when older than this
-  int64_t retention_bytes = -1;                      // -1: no size limit
+  uint64_t segment_bytes = 1ull << 30;  // roll when the active segment would exceed
+  std::chrono::milliseconds segment_age{7 * 24 * 3600 * 1000ll};    // roll when older than this
+  int64_t retention_bytes = -1;                                     // -1: no size limit
   std::chrono::milliseconds retention_age{7 * 24 * 3600 * 1000ll};  // -1 ms: keep forever
   uint32_t index_interval_bytes = 4096;
 };

@@ -59,7 +59,8 @@ result<void> pread_all(int fd, uint8_t* buf, size_t n, uint64_t pos, const std::
   return {};
 }
 
-result<void> pwrite_all(int fd, const uint8_t* buf, size_t n, uint64_t pos, const std::string& name) {
+result<void> pwrite_all(int fd, const uint8_t* buf, size_t n, uint64_t pos,
+                        const std::string& name) {
   size_t done = 0;
   while (done < n) {
     const ssize_t r = ::pwrite(fd, buf + done, n - done, static_cast<off_t>(pos + done));
@@ -107,7 +108,7 @@ result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir,
   const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return io_error("open " + path.string());
   std::unique_ptr<segment> s(new segment(dir, base, index_interval_bytes, fd));
-  struct stat st {};
+  struct stat st{};
   if (::fstat(fd, &st) != 0) return io_error("stat " + path.string());
   s->size_ = static_cast<uint64_t>(st.st_size);
   if (!(trust_indexes && s->load_indexes())) s->index_.clear();
@@ -168,8 +169,8 @@ result<void> segment::scan(uint64_t& truncated_bytes) {
   size_ = pos;
   if (pos < file_size) {
     truncated_bytes = file_size - pos;
-    log::get("storage")->warn("{}: truncating {} byte(s) at position {}: {}", name,
-                              truncated_bytes, pos, problem);
+    log::get("storage")->warn("{}: truncating {} byte(s) at position {}: {}", name, truncated_bytes,
+                              pos, problem);
     if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0) return io_error("truncate " + name);
     if (::fdatasync(fd_) != 0) return io_error("sync " + name);
   }
@@ -190,9 +191,9 @@ void segment::record(const kafka::batch_header& h, uint64_t position) {
 
 result<void> segment::append(bytes_view batch, const kafka::batch_header& h) {
   if (h.base_offset != next_) {
-    return make_error(errc::invalid_batch,
-                      fmt::format("append of offset {} to a segment ending at {}", h.base_offset,
-                                  next_));
+    return make_error(
+        errc::invalid_batch,
+        fmt::format("append of offset {} to a segment ending at {}", h.base_offset, next_));
   }
   if (size_ + batch.size() > UINT32_MAX) {
     return make_error(errc::invalid_batch, "segment would exceed 4 GiB");
@@ -286,7 +287,8 @@ result<void> segment::write_indexes() const {
 bool segment::load_indexes() {
   std::ifstream in(segment_path(dir_, base_, ".index"), std::ios::binary);
   if (!in) return false;
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
   if (bytes.size() < 16) return false;
   const bytes_view body(bytes.data(), bytes.size() - 4);
   byte_reader tail(bytes_view(bytes.data() + body.size(), 4));

@@ -21,10 +21,10 @@ namespace sluice::storage {
 
 enum class errc {
   ok = 0,
-  io,                  // the operating system refused a read or write
-  corrupt,             // bytes on disk that are not a valid batch (reported, then truncated)
-  offset_out_of_range, // a read before the log start or after its end
-  invalid_batch,       // a produced batch that fails validation
+  io,                   // the operating system refused a read or write
+  corrupt,              // bytes on disk that are not a valid batch (reported, then truncated)
+  offset_out_of_range,  // a read before the log start or after its end
+  invalid_batch,        // a produced batch that fails validation
 };
 std::string_view describe(errc e);
 std::string_view category_name(errc);
@@ -40,7 +40,6 @@ struct index_entry {
   uint32_t position;      // byte position of the batch in the segment file
   int64_t max_timestamp;  // largest max_timestamp of this and every earlier batch
 };
-
 
 class segment {
  public:
