@@ -26,9 +26,15 @@ sluice::broker::broker_state& state() {
     o.fsync = sluice::broker::fsync_policy::never;  // fuzzing is not about durability
     sluice::broker::log_manager logs(dir, o.log);
     if (!logs.open_all(*topics)) std::abort();
-    return new sluice::broker::broker_state{
-        o,      {"127.0.0.1", 9092}, "fuzz-cluster-id-000000", std::move(*topics), std::move(logs),
-        nullptr};
+    auto ids = sluice::broker::producer_id_allocator::open(dir);
+    if (!ids) std::abort();
+    return new sluice::broker::broker_state{o,
+                                            {"127.0.0.1", 9092},
+                                            "fuzz-cluster-id-000000",
+                                            std::move(*topics),
+                                            std::move(logs),
+                                            std::move(*ids),
+                                            nullptr};
   }();
   return *s;
 }

@@ -48,6 +48,7 @@ constexpr api_entry table[] = {
     {api_key::list_offsets, between(0, 5), since(6), handle_list_offsets},
     {api_key::metadata, between(0, 8), since(9), handle_metadata},
     {api_key::api_versions, between(0, 3), since(3), handle_api_versions},
+    {api_key::init_producer_id, between(0, 4), since(2), handle_init_producer_id},
 };
 
 }  // namespace

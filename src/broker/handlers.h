@@ -12,6 +12,7 @@
 
 #include "base/bytes.h"
 #include "broker/logs.h"
+#include "broker/producers.h"
 #include "broker/topics.h"
 #include "config/config.h"
 #include "kafka/api.h"
@@ -46,6 +47,7 @@ struct broker_state {
   std::string cluster_id;
   topic_table topics;
   log_manager logs;
+  producer_id_allocator producer_ids;
   std::function<void()> on_append;  // wakes fetches waiting for data; set by the server
 };
 

@@ -10,7 +10,10 @@ result<void> log_manager::create(const topic_info& topic) {
     if (logs_.contains(key)) continue;
     auto log = storage::partition_log::open(dir_ / fmt::format("{}-{}", topic.name, p), options_);
     if (!log) return std::unexpected(std::move(log).error());
-    logs_.emplace(std::move(key), std::move(*log));
+    partition part{std::move(*log), {}};
+    SLUICE_TRY(
+        part.log->for_each_header([&](const kafka::batch_header& h) { part.producers.record(h); }));
+    logs_.emplace(std::move(key), std::move(part));
   }
   return {};
 }
@@ -20,25 +23,25 @@ result<void> log_manager::open_all(const topic_table& topics) {
   return {};
 }
 
-storage::partition_log* log_manager::find(std::string_view topic, int32_t partition) {
-  auto it = logs_.find(std::pair{std::string(topic), partition});
-  return it == logs_.end() ? nullptr : it->second.get();
+log_manager::partition* log_manager::find_partition(std::string_view topic, int32_t p) {
+  auto it = logs_.find(std::pair{std::string(topic), p});
+  return it == logs_.end() ? nullptr : &it->second;
 }
 
 result<void> log_manager::flush_all() {
-  for (auto& [_, log] : logs_) SLUICE_TRY(log->flush());
+  for (auto& [_, p] : logs_) SLUICE_TRY(p.log->flush());
   return {};
 }
 
 result<void> log_manager::enforce_retention(int64_t now_ms) {
-  for (auto& [_, log] : logs_) SLUICE_TRY(log->enforce_retention(now_ms));
+  for (auto& [_, p] : logs_) SLUICE_TRY(p.log->enforce_retention(now_ms));
   return {};
 }
 
 result<void> log_manager::close_all() {
   result<void> first_error;
-  for (auto& [_, log] : logs_) {
-    if (auto r = log->close(); !r && first_error) first_error = std::move(r);
+  for (auto& [_, p] : logs_) {
+    if (auto r = p.log->close(); !r && first_error) first_error = std::move(r);
   }
   return first_error;
 }

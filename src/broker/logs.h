@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "broker/producers.h"
 #include "broker/topics.h"
 #include "storage/partition_log.h"
 
@@ -22,7 +23,16 @@ class log_manager {
   // Opens the logs of a new topic's partitions.
   result<void> create(const topic_info& topic);
 
-  [[nodiscard]] storage::partition_log* find(std::string_view topic, int32_t partition);
+  struct partition {
+    std::unique_ptr<storage::partition_log> log;
+    producer_state producers;  // idempotent producers' sequences, rebuilt from the log at open
+  };
+
+  [[nodiscard]] partition* find_partition(std::string_view topic, int32_t partition);
+  [[nodiscard]] storage::partition_log* find(std::string_view topic, int32_t p) {
+    partition* found = find_partition(topic, p);
+    return found == nullptr ? nullptr : found->log.get();
+  }
 
   result<void> flush_all();
   // Applies retention to every log.
@@ -33,8 +43,7 @@ class log_manager {
  private:
   std::filesystem::path dir_;
   storage::log_options options_;
-  std::map<std::pair<std::string, int32_t>, std::unique_ptr<storage::partition_log>, std::less<>>
-      logs_;
+  std::map<std::pair<std::string, int32_t>, partition, std::less<>> logs_;
 };
 
 }  // namespace sluice::broker

@@ -1,7 +1,7 @@
 // ApiVersions and Metadata.
+#include "kafka/messages/metadata.h"
 #include "base/log.h"
 #include "broker/api_handlers.h"
-#include "kafka/messages/metadata.h"
 
 namespace sluice::broker {
 namespace {

@@ -2,9 +2,13 @@
 // for the request's acks, and answer with the base offset of what was appended.
 #include <set>
 
+#include <fmt/format.h>
 #include "base/log.h"
 #include "broker/api_handlers.h"
+
+#include "kafka/messages/init_producer_id.h"
 #include "kafka/messages/produce.h"
+#include "kafka/record_batch.h"
 
 namespace sluice::broker {
 namespace {
@@ -36,6 +40,30 @@ produce_response::partition produce_partition(request_context& ctx, const std::s
     out.error_message = "no records";
     return out;
   }
+  // Idempotent producers: a retried batch gets its original offset back instead of a second
+  // copy; a gap or an old epoch is refused. Batches without a producer id skip the checks.
+  producer_state& producers = ctx.state.logs.find_partition(topic, pd.index)->producers;
+  std::vector<kafka::batch_header> headers;
+  for (size_t pos = 0; pos < pd.records->size();) {
+    auto h = kafka::validate_batch(pd.records->subspan(pos));
+    if (!h) break;  // append() reports it
+    headers.push_back(*h);
+    pos += h->total_size();
+  }
+  for (const auto& h : headers) {
+    if (h.pid.value() < 0) continue;
+    sequence_verdict v = producers.check(h);
+    if (v.duplicate_of) {
+      out.base_offset = *v.duplicate_of;
+      return out;
+    }
+    if (v.error != error_code::none) {
+      out.error = v.error;
+      out.error_message =
+          fmt::format("producer {} epoch {} sequence {}", h.pid, h.epoch, h.base_sequence);
+      return out;
+    }
+  }
   auto appended = log->append(ctx.writable(*pd.records));
   if (!appended) {
     out.error = to_kafka_error(appended.error());
@@ -45,11 +73,51 @@ produce_response::partition produce_partition(request_context& ctx, const std::s
     return out;
   }
   out.base_offset = appended->base;
+  // Record the batches with the offsets they were given (rewritten in place by append).
+  for (size_t pos = 0; pos < pd.records->size();) {
+    auto h = kafka::read_batch_header(pd.records->subspan(pos));
+    if (!h) break;
+    producers.record(*h);
+    pos += h->total_size();
+  }
   written.insert(log);
   return out;
 }
 
+init_producer_id_response init_producer_id(request_context& ctx, init_producer_id_request& req) {
+  init_producer_id_response resp;
+  if (req.transactional_id) {
+    // Transactions are not served; a clear error beats a producer that hangs.
+    resp.error = error_code::invalid_request;
+    log::get("broker")->warn(
+        "refused InitProducerId for transactional id '{}': transactions are "
+        "not supported",
+        *req.transactional_id);
+    return resp;
+  }
+  if (req.pid.value() >= 0 && req.epoch.value() >= 0) {
+    // KIP-360: a producer resuming after an error keeps its id with the next epoch.
+    resp.pid = req.pid;
+    resp.epoch = producer_epoch(static_cast<int16_t>(req.epoch.value() + 1));
+    return resp;
+  }
+  auto id = ctx.state.producer_ids.next();
+  if (!id) {
+    log::get("broker")->error("InitProducerId: {}", id.error().message);
+    resp.error = error_code::unknown_server_error;
+    return resp;
+  }
+  resp.pid = *id;
+  resp.epoch = producer_epoch(0);
+  return resp;
+}
+
 }  // namespace
+
+result<outcome> handle_init_producer_id(request_context& ctx, bytes_view body, byte_writer& out) {
+  return adapt<init_producer_id_request, init_producer_id_response, init_producer_id>(ctx, body,
+                                                                                      out);
+}
 
 result<outcome> handle_produce(request_context& ctx, bytes_view body, byte_writer& out) {
   produce_request req = SLUICE_TRY(decode<produce_request>(body, ctx.header.version));

@@ -153,6 +153,8 @@ result<void> broker::start() {
   if (!cluster_id) return std::unexpected(std::move(cluster_id).error());
   log_manager logs(m.options.data_dir, m.options.log);
   if (auto opened = logs.open_all(*topics); !opened) return opened;
+  auto producer_ids = producer_id_allocator::open(m.options.data_dir);
+  if (!producer_ids) return std::unexpected(std::move(producer_ids).error());
 
   const std::string where = m.options.listen.to_string();
   std::error_code ec;
@@ -177,7 +179,8 @@ result<void> broker::start() {
   m.bound = config::host_port{m.options.listen.host, port}.to_string();
   m.state.emplace(broker_state{
       m.options, m.options.advertised.value_or(config::host_port{m.options.listen.host, port}),
-      std::move(*cluster_id), std::move(*topics), std::move(logs), nullptr});
+      std::move(*cluster_id), std::move(*topics), std::move(logs), std::move(*producer_ids),
+      nullptr});
   m.state->on_append = [&m] {
     for (asio::steady_timer* t : m.parked) t->cancel();
   };

@@ -143,6 +143,12 @@ result<offset> partition_log::offset_for_timestamp(int64_t ts) const {
 
 result<void> partition_log::flush() { return segments_.back()->flush(); }
 
+result<void> partition_log::for_each_header(
+    const std::function<void(const kafka::batch_header&)>& fn) const {
+  for (const auto& s : segments_) SLUICE_TRY(s->for_each_header(fn));
+  return {};
+}
+
 result<size_t> partition_log::enforce_retention(int64_t now) {
   size_t deleted = 0;
   uint64_t total = size_bytes();

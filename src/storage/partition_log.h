@@ -55,6 +55,9 @@ class partition_log {
   [[nodiscard]] uint64_t recovered_bytes() const { return recovered_bytes_; }
 
   // Makes everything appended so far durable (fdatasync of the active segment).
+  // Calls `fn` with the header of every batch in the log, in offset order.
+  result<void> for_each_header(const std::function<void(const kafka::batch_header&)>& fn) const;
+
   result<void> flush();
   // Deletes old segments beyond retention, never the active one. Returns how many were deleted.
   result<size_t> enforce_retention(int64_t now_ms);

@@ -263,6 +263,19 @@ result<std::optional<offset>> segment::offset_for_timestamp(int64_t ts) const {
   return std::nullopt;
 }
 
+result<void> segment::for_each_header(
+    const std::function<void(const kafka::batch_header&)>& fn) const {
+  const std::string name = segment_path(dir_, base_, ".log").string();
+  uint8_t buf[kafka::batch_header_size];
+  for (uint64_t pos = 0; pos < size_;) {
+    SLUICE_TRY(pread_all(fd_, buf, sizeof buf, pos, name));
+    kafka::batch_header h = SLUICE_TRY(kafka::read_batch_header(buf));
+    fn(h);
+    pos += h.total_size();
+  }
+  return {};
+}
+
 result<void> segment::flush() {
   if (::fdatasync(fd_) != 0) return io_error("sync " + segment_path(dir_, base_, ".log").string());
   return {};

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -72,6 +73,9 @@ class segment {
 
   // The first offset of the earliest batch whose max timestamp is >= ts, if any.
   result<std::optional<offset>> offset_for_timestamp(int64_t ts) const;
+
+  // Calls `fn` with the header of every batch, in order (reads headers only).
+  result<void> for_each_header(const std::function<void(const kafka::batch_header&)>& fn) const;
 
   result<void> flush();
   // Flushes and writes the index files (for a fast start); the segment stays readable. Called when

@@ -24,8 +24,8 @@ def free_port():
 class Broker:
     """A `sluice broker` process on a free port, with its own data directory."""
 
-    def __init__(self, data_dir=None, extra=()):
-        self.port = free_port()
+    def __init__(self, data_dir=None, extra=(), port=None):
+        self.port = port or free_port()
         self.dir = data_dir or tempfile.mkdtemp(prefix="sluice-broker-")
         self.log = open(os.path.join(self.dir, "broker.log"), "a+")
         self.proc = subprocess.Popen(
@@ -434,6 +434,73 @@ open(sys.argv[1], "wb").write(b"\\n".join(acked))
             kcat("-P", "-b", b.address, "-t", "tail", input=b"after\n")
             c = kcat("-C", "-b", b.address, "-t", "tail", "-o", "beginning", "-e", "-q")
             self.assertEqual(c.stdout.split(b"\n")[:-1][-1], b"after")
+        finally:
+            b.stop()
+            shutil.rmtree(b.dir, ignore_errors=True)
+
+
+class Idempotence(unittest.TestCase):
+    def test_idempotent_producer_across_a_broker_crash_gets_exactly_once(self):
+        b = Broker()
+        try:
+            script = f"""
+import sys
+from confluent_kafka import Producer
+errors, acked = [], 0
+def done(e, m):
+    global acked
+    if e is None:
+        acked += 1
+    else:
+        errors.append(str(e))
+p = Producer({{"bootstrap.servers": "{b.address}", "enable.idempotence": True,
+              "acks": "all", "linger.ms": 5, "message.timeout.ms": 60000}})
+ready = False
+for i in range(50000):
+    while True:
+        try:
+            p.produce("exactly_once", value=b"m%d" % i, on_delivery=done)
+            break
+        except BufferError:
+            p.poll(0.05)
+    p.poll(0)
+    if acked >= 5000 and not ready:
+        ready = True
+        print("ready", flush=True)
+left = p.flush(90)
+print("left", left, "acked", acked, "errors", errors[:3], flush=True)
+"""
+            prod = subprocess.Popen([PY, "-c", script], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE)
+            self.assertEqual(prod.stdout.readline().strip(), b"ready")
+            b.proc.send_signal(signal.SIGKILL)
+            b.proc.wait()
+            time.sleep(0.5)
+            b = Broker(data_dir=b.dir, port=b.port)
+            out, err = prod.communicate(timeout=120)
+            self.assertIn(b"left 0 acked 50000 errors []", out, err[-2000:])
+            c = kcat("-C", "-b", b.address, "-t", "exactly_once", "-o", "beginning", "-e", "-q")
+            stored = c.stdout.split(b"\n")[:-1]
+            self.assertEqual(len(stored), 50000, "every message exactly once")
+            self.assertEqual(sorted(stored), sorted(b"m%d" % i for i in range(50000)))
+        finally:
+            b.stop()
+            shutil.rmtree(b.dir, ignore_errors=True)
+
+    def test_transactional_producer_is_refused_not_hung(self):
+        b = Broker()
+        try:
+            script = f"""
+from confluent_kafka import Producer, KafkaException
+p = Producer({{"bootstrap.servers": "{b.address}", "transactional.id": "t1"}})
+try:
+    p.init_transactions(10)
+    print("initialized")
+except KafkaException as e:
+    print("refused", e.args[0].code())
+"""
+            r = subprocess.run([PY, "-c", script], capture_output=True, text=True, timeout=60)
+            self.assertIn("refused", r.stdout, r.stderr[-2000:])
         finally:
             b.stop()
             shutil.rmtree(b.dir, ignore_errors=True)

@@ -33,7 +33,8 @@ struct produce_request {
   static constexpr auto fields() {
     using r = produce_request;
     return std::tuple{field("transactional_id", &r::transactional_id, since(3), since(3)),
-                      field("acks", &r::acks, since(0)), field("timeout_ms", &r::timeout_ms, since(0)),
+                      field("acks", &r::acks, since(0)),
+                      field("timeout_ms", &r::timeout_ms, since(0)),
                       field("topic_data", &r::topics, since(0))};
   }
 };
@@ -43,9 +44,9 @@ struct produce_response {
     int32_t batch_index = 0;
     std::optional<std::string> message;
     static constexpr auto fields() {
-      return std::tuple{field("batch_index", &record_error::batch_index, since(8)),
-                        field("batch_index_error_message", &record_error::message, since(8),
-                              since(8))};
+      return std::tuple{
+          field("batch_index", &record_error::batch_index, since(8)),
+          field("batch_index_error_message", &record_error::message, since(8), since(8))};
     }
   };
   struct partition {
@@ -58,7 +59,8 @@ struct produce_response {
     std::optional<std::string> error_message;
     static constexpr auto fields() {
       using p = partition;
-      return std::tuple{field("index", &p::index, since(0)), field("error_code", &p::error, since(0)),
+      return std::tuple{field("index", &p::index, since(0)),
+                        field("error_code", &p::error, since(0)),
                         field("base_offset", &p::base_offset, since(0)),
                         field("log_append_time_ms", &p::log_append_time_ms, since(2)),
                         field("log_start_offset", &p::log_start_offset, since(5)),
