@@ -18,7 +18,7 @@ find_package(SQLite3 REQUIRED)                # SQLite::SQLite3
 find_package(PostgreSQL REQUIRED)             # PostgreSQL::PostgreSQL
 
 # pkg-config only.
-pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++)
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(AVRO REQUIRED IMPORTED_TARGET avro-c)
 pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)

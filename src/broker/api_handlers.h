@@ -20,6 +20,9 @@ result<outcome> handle_api_versions(request_context& ctx, bytes_view body, byte_
 result<outcome> handle_metadata(request_context& ctx, bytes_view body, byte_writer& out);
 result<outcome> handle_produce(request_context& ctx, bytes_view body, byte_writer& out);
 result<outcome> handle_init_producer_id(request_context& ctx, bytes_view body, byte_writer& out);
+result<outcome> handle_create_topics(request_context& ctx, bytes_view body, byte_writer& out);
+result<outcome> handle_delete_topics(request_context& ctx, bytes_view body, byte_writer& out);
+result<outcome> handle_describe_configs(request_context& ctx, bytes_view body, byte_writer& out);
 result<outcome> handle_fetch(request_context& ctx, bytes_view body, byte_writer& out);
 result<outcome> handle_list_offsets(request_context& ctx, bytes_view body, byte_writer& out);
 

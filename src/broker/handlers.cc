@@ -48,7 +48,10 @@ constexpr api_entry table[] = {
     {api_key::list_offsets, between(0, 5), since(6), handle_list_offsets},
     {api_key::metadata, between(0, 8), since(9), handle_metadata},
     {api_key::api_versions, between(0, 3), since(3), handle_api_versions},
+    {api_key::create_topics, between(0, 4), since(5), handle_create_topics},
+    {api_key::delete_topics, between(0, 3), since(4), handle_delete_topics},
     {api_key::init_producer_id, between(0, 4), since(2), handle_init_producer_id},
+    {api_key::describe_configs, between(0, 3), since(4), handle_describe_configs},
 };
 
 }  // namespace

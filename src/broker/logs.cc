@@ -28,6 +28,19 @@ log_manager::partition* log_manager::find_partition(std::string_view topic, int3
   return it == logs_.end() ? nullptr : &it->second;
 }
 
+result<void> log_manager::remove(std::string_view topic, int32_t partitions) {
+  for (int32_t p = 0; p < partitions; ++p) {
+    auto it = logs_.find(std::pair{std::string(topic), p});
+    if (it != logs_.end()) logs_.erase(it);  // closes the files
+    std::error_code ec;
+    std::filesystem::remove_all(dir_ / fmt::format("{}-{}", topic, p), ec);
+    if (ec) {
+      return make_error(errc::storage, fmt::format("delete {}-{}: {}", topic, p, ec.message()));
+    }
+  }
+  return {};
+}
+
 result<void> log_manager::flush_all() {
   for (auto& [_, p] : logs_) SLUICE_TRY(p.log->flush());
   return {};

@@ -34,6 +34,9 @@ class log_manager {
     return found == nullptr ? nullptr : found->log.get();
   }
 
+  // Closes and deletes the logs of a deleted topic.
+  result<void> remove(std::string_view topic, int32_t partitions);
+
   result<void> flush_all();
   // Applies retention to every log.
   result<void> enforce_retention(int64_t now_ms);

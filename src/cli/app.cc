@@ -152,19 +152,29 @@ int run(int argc, char** argv) {
   cql->add_option("--format", p.format, "Output of -e/-f: table, csv or json");
   planned(cql, "the CQL shell");
 
-  auto* topics = app.add_subcommand("topics", "List, create, delete and describe Kafka topics");
-  topics->add_option("--bootstrap", p.bootstrap, "Kafka bootstrap servers host:port[,...]");
-  planned(topics->add_subcommand("list", "List topics"), "topic administration");
-  auto* topics_create = topics->add_subcommand("create", "Create a topic");
-  topics_create->add_option("topic", p.topic, "Topic name")->required();
-  topics_create->add_option("--partitions", p.partitions, "Number of partitions");
-  planned(topics_create, "topic administration");
-  auto* topics_delete = topics->add_subcommand("delete", "Delete a topic");
-  topics_delete->add_option("topic", p.topic, "Topic name")->required();
-  planned(topics_delete, "topic administration");
-  auto* topics_describe = topics->add_subcommand("describe", "Describe a topic");
-  topics_describe->add_option("topic", p.topic, "Topic name")->required();
-  planned(topics_describe, "topic administration");
+  topics_options to;
+  auto* topics = app.add_subcommand(
+      "topics", "List, create, delete and describe topics (any Kafka-compatible broker)");
+  topics->add_option("--bootstrap", to.bootstrap,
+                     "Bootstrap servers host:port[,...] (default: kafka.bootstrap, else the "
+                     "embedded broker's address)");
+  auto topic_verb = [&](const char* name, const char* help, topics_options::verb v, bool named) {
+    auto* sub = topics->add_subcommand(name, help);
+    if (named) sub->add_option("topic", to.topic, "Topic name")->required();
+    sub->callback([&, v] {
+      to.action = v;
+      action = [&] { return run_topics(g, to); };
+    });
+    return sub;
+  };
+  topic_verb("list", "List topics and their partition counts", topics_options::list, false);
+  auto* topics_create = topic_verb("create", "Create a topic", topics_options::create, true);
+  topics_create->add_option("--partitions", to.partitions, "Partitions (default: the broker's)");
+  topics_create->add_option("--replication-factor", to.replication_factor,
+                            "Replicas (default: the broker's)");
+  topic_verb("delete", "Delete a topic and its data", topics_options::remove, true);
+  topic_verb("describe", "Partitions, leaders, offsets and configs of a topic",
+             topics_options::describe, true);
 
   auto* groups = app.add_subcommand("groups", "Inspect consumer groups and reset their offsets");
   groups->add_option("--bootstrap", p.bootstrap, "Kafka bootstrap servers host:port[,...]");
@@ -175,11 +185,11 @@ int run(int argc, char** argv) {
   auto* groups_reset = groups->add_subcommand("reset-offsets", "Move a group's committed offsets");
   groups_reset->add_option("group", p.group, "Group id")->required();
   groups_reset->add_option("--topic", p.topic, "Topic")->required();
-  auto* to = groups_reset->add_option_group("target", "Where to move the offsets");
-  to->add_flag("--to-earliest", p.to_earliest, "Earliest offsets");
-  to->add_flag("--to-latest", p.to_latest, "Latest offsets");
-  to->add_option("--to-offset", p.offset, "This offset");
-  to->require_option(1);
+  auto* target = groups_reset->add_option_group("target", "Where to move the offsets");
+  target->add_flag("--to-earliest", p.to_earliest, "Earliest offsets");
+  target->add_flag("--to-latest", p.to_latest, "Latest offsets");
+  target->add_option("--to-offset", p.offset, "This offset");
+  target->require_option(1);
   planned(groups_reset, "group administration");
 
   auto* dags = app.add_subcommand("dags", "List, trigger, pause and inspect DAGs");

@@ -39,6 +39,15 @@ struct broker_cli_options {
 };
 int run_broker(const global_options& g, const broker_cli_options& o);
 
+struct topics_options {
+  enum verb { list, create, remove, describe } action = list;
+  std::string bootstrap;  // --bootstrap; default: kafka.bootstrap or the embedded broker
+  std::string topic;
+  int64_t partitions = -1;          // -1: the broker's default
+  int64_t replication_factor = -1;  // -1: the broker's default
+};
+int run_topics(const global_options& g, const topics_options& o);
+
 int run_version();
 int run_config_check(const std::string& path);
 int run_config_docs();

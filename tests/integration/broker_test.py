@@ -506,6 +506,46 @@ except KafkaException as e:
             shutil.rmtree(b.dir, ignore_errors=True)
 
 
+class TopicsCommand(BrokerTest):
+    def topics(self, *args):
+        return subprocess.run([BIN, "topics", "--bootstrap", self.broker.address, *args],
+                              capture_output=True, text=True, timeout=60)
+
+    def test_create_list_describe_delete(self):
+        r = self.topics("create", "orders", "--partitions", "4")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "created orders\n")
+        r = self.topics("create", "orders")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("already exists", r.stderr)
+        self.assertIn("orders\t4 partition(s)", self.topics("list").stdout)
+        kcat("-P", "-b", self.broker.address, "-t", "orders", "-p", "2", input=b"a\nb\nc\n")
+        d = self.topics("describe", "orders")
+        self.assertEqual(d.returncode, 0, d.stderr)
+        self.assertIn("2\t0\t1\t1\t0\t3\n", d.stdout)  # partition 2: offsets 0..3
+        self.assertIn("cleanup.policy\tdelete", d.stdout)
+        r = self.topics("create", "replicated", "--replication-factor", "3")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("replication factor 3 on a single-node broker", r.stderr)
+        r = self.topics("delete", "orders")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("orders", self.topics("list").stdout)
+        r = self.topics("describe", "orders")
+        self.assertEqual(r.returncode, 1)
+        self.assertNotIn("orders", self.topics("list").stdout, "describe must not create")
+
+    def test_invalid_names_are_refused(self):
+        r = self.topics("create", "bad name")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("outside [a-zA-Z0-9._-]", r.stderr)
+
+    def test_unreachable_broker(self):
+        r = subprocess.run([BIN, "topics", "--bootstrap", f"127.0.0.1:{free_port()}", "list"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("sluice topics:", r.stderr)
+
+
 class Lifecycle(unittest.TestCase):
     def test_topics_survive_restart(self):
         b = Broker()

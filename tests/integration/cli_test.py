@@ -192,7 +192,7 @@ class Up(unittest.TestCase):
 
 class PlannedCommands(unittest.TestCase):
     def test_parts_not_built_yet_fail_clearly(self):
-        for cmd in (["store"], ["api"], ["topics", "list"], ["dags", "list"]):
+        for cmd in (["store"], ["api"], ["groups", "list"], ["dags", "list"]):
             r = sluice(*cmd)
             self.assertEqual(r.returncode, 1, cmd)
             self.assertIn("is not available in sluice", r.stderr)
