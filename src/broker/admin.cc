@@ -139,7 +139,7 @@ result<outcome> handle_delete_topics(request_context& ctx, bytes_view body, byte
 }
 result<outcome> handle_describe_configs(request_context& ctx, bytes_view body, byte_writer& out) {
   return adapt<describe_configs_request, describe_configs_response, describe_configs>(ctx, body,
-                                                                                       out);
+                                                                                      out);
 }
 
 }  // namespace sluice::broker

@@ -66,9 +66,9 @@ int list(rd_kafka_t* rk) {
 
 int create(rd_kafka_t* rk, const topics_options& o) {
   char err[512];
-  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(o.topic.c_str(), static_cast<int>(o.partitions),
-                                                  static_cast<int>(o.replication_factor), err,
-                                                  sizeof err);
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(o.topic.c_str(), static_cast<int>(o.partitions),
+                            static_cast<int>(o.replication_factor), err, sizeof err);
   if (nt == nullptr) return fail(err);
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
@@ -148,8 +148,8 @@ int describe(rd_kafka_t* rk, const topics_options& o) {
   rd_kafka_metadata_destroy(md);
 
   // Configs through DescribeConfigs.
-  rd_kafka_ConfigResource_t* res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC,
-                                                               o.topic.c_str());
+  rd_kafka_ConfigResource_t* res =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, o.topic.c_str());
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   rd_kafka_DescribeConfigs(rk, &res, 1, nullptr, q);
   rd_kafka_event_t* ev = wait_for(q);

@@ -24,17 +24,16 @@ struct create_topics_request {
   };
   struct topic {
     std::string name;
-    int32_t num_partitions = -1;     // -1: the broker's default
+    int32_t num_partitions = -1;      // -1: the broker's default
     int16_t replication_factor = -1;  // -1: the broker's default
     std::vector<assignment> assignments;
     std::vector<config> configs;
     static constexpr auto fields() {
       using t = topic;
-      return std::tuple{field("name", &t::name, since(0)),
-                        field("num_partitions", &t::num_partitions, since(0)),
-                        field("replication_factor", &t::replication_factor, since(0)),
-                        field("assignments", &t::assignments, since(0)),
-                        field("configs", &t::configs, since(0))};
+      return std::tuple{
+          field("name", &t::name, since(0)), field("num_partitions", &t::num_partitions, since(0)),
+          field("replication_factor", &t::replication_factor, since(0)),
+          field("assignments", &t::assignments, since(0)), field("configs", &t::configs, since(0))};
     }
   };
   std::vector<topic> topics;

@@ -1,0 +1,265 @@
+// Broker throughput and latency, measured with librdkafka (the client real deployments use)
+// against the broker running in this process on loopback.
+//
+//   produce: one producer, N messages of 100 B and 1 KiB, acks=1 and acks=all; messages/s and
+//            MB/s from the first produce() to the last delivery report
+//   latency: one message in flight at a time; p50/p99 from produce() to delivery report
+//   fetch:   one consumer reading the 100-byte topic from the start
+//   baseline: loopback TCP bandwidth (one sender, one receiver, 1 MiB writes) in the same run
+//
+// Usage: broker_bench [JSON_OUT] [--quick]. Prints a table; writes JSON.
+#include <librdkafka/rdkafkacpp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "broker/broker.h"
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Loopback TCP: bytes/s of one connection moving `total` bytes in 1 MiB writes.
+double loopback_bandwidth(size_t total) {
+  int ls = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len);
+  listen(ls, 1);
+  std::thread receiver([&] {
+    int c = accept(ls, nullptr, nullptr);
+    std::vector<char> buf(1 << 20);
+    size_t got = 0;
+    while (got < total) {
+      ssize_t n = recv(c, buf.data(), buf.size(), 0);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    close(c);
+  });
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  std::vector<char> buf(1 << 20, 'x');
+  const auto start = clock_type::now();
+  for (size_t sent = 0; sent < total;) {
+    ssize_t n = send(s, buf.data(), std::min(buf.size(), total - sent), 0);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  receiver.join();
+  const double secs = seconds_since(start);
+  close(s);
+  close(ls);
+  return static_cast<double>(total) / secs;
+}
+
+struct delivery final : RdKafka::DeliveryReportCb {
+  std::atomic<int64_t> ok{0}, failed{0};
+  std::vector<double>* latencies = nullptr;
+  clock_type::time_point sent_at;
+  void dr_cb(RdKafka::Message& m) override {
+    if (m.err() == RdKafka::ERR_NO_ERROR) {
+      ++ok;
+      if (latencies) latencies->push_back(seconds_since(sent_at) * 1e6);
+    } else {
+      ++failed;
+    }
+  }
+};
+
+std::unique_ptr<RdKafka::Producer> make_producer(const std::string& bootstrap, const char* acks,
+                                                 delivery& dr, bool batching) {
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", bootstrap, err);
+  conf->set("acks", acks, err);
+  conf->set("dr_cb", &dr, err);
+  conf->set("linger.ms", batching ? "5" : "0", err);
+  conf->set("batch.size", "1000000", err);
+  conf->set("queue.buffering.max.messages", "1000000", err);
+  conf->set("queue.buffering.max.kbytes", "1048576", err);
+  auto* p = RdKafka::Producer::create(conf.get(), err);
+  if (p == nullptr) throw std::runtime_error(err);
+  return std::unique_ptr<RdKafka::Producer>(p);
+}
+
+struct produce_result {
+  double msgs_per_s;
+  double bytes_per_s;
+};
+
+produce_result produce(const std::string& bootstrap, const std::string& topic, const char* acks,
+                       int64_t count, size_t size) {
+  delivery dr;
+  auto p = make_producer(bootstrap, acks, dr, true);
+  std::string payload(size, 'p');
+  const auto start = clock_type::now();
+  for (int64_t i = 0; i < count; ++i) {
+    for (;;) {
+      auto e = p->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, payload.data(), payload.size(),
+                          nullptr, 0, 0, nullptr);
+      if (e == RdKafka::ERR_NO_ERROR) break;
+      p->poll(1);  // queue full: let deliveries drain it
+    }
+    if ((i & 1023) == 0) p->poll(0);
+  }
+  p->flush(120000);
+  const double secs = seconds_since(start);
+  if (dr.ok != count) throw std::runtime_error(fmt::format("{} of {} delivered", dr.ok.load(), count));
+  return {count / secs, static_cast<double>(count) * static_cast<double>(size) / secs};
+}
+
+std::pair<double, double> latency(const std::string& bootstrap, const char* acks, int count) {
+  delivery dr;
+  std::vector<double> lat;
+  dr.latencies = &lat;
+  auto p = make_producer(bootstrap, acks, dr, false);
+  std::string payload(100, 'l');
+  for (int i = 0; i < count + 50; ++i) {
+    dr.sent_at = clock_type::now();
+    p->produce("latency", 0, RdKafka::Producer::RK_MSG_COPY, payload.data(), payload.size(),
+               nullptr, 0, 0, nullptr);
+    const int64_t want = dr.ok + dr.failed + 1;
+    while (dr.ok + dr.failed < want) p->poll(10);
+  }
+  lat.erase(lat.begin(), lat.begin() + 50);  // warm-up
+  std::sort(lat.begin(), lat.end());
+  return {lat[lat.size() / 2], lat[lat.size() * 99 / 100]};
+}
+
+produce_result fetch_all(const std::string& bootstrap, const std::string& topic, int64_t count,
+                         size_t size) {
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", bootstrap, err);
+  conf->set("fetch.message.max.bytes", "10485760", err);
+  std::unique_ptr<RdKafka::Consumer> c(RdKafka::Consumer::create(conf.get(), err));
+  std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(c.get(), topic, nullptr, err));
+  c->start(t.get(), 0, RdKafka::Topic::OFFSET_BEGINNING);
+  struct counter final : RdKafka::ConsumeCb {
+    int64_t got = 0;
+    std::string error;
+    void consume_cb(RdKafka::Message& m, void*) override {
+      if (m.err() == RdKafka::ERR_NO_ERROR) {
+        ++got;
+      } else if (m.err() != RdKafka::ERR__PARTITION_EOF && m.err() != RdKafka::ERR__TIMED_OUT) {
+        error = m.errstr();
+      }
+    }
+  } cb;
+  const auto start = clock_type::now();
+  while (cb.got < count && cb.error.empty()) c->consume_callback(t.get(), 0, 1000, &cb, nullptr);
+  if (!cb.error.empty()) throw std::runtime_error(cb.error);
+  const double secs = seconds_since(start);
+  c->stop(t.get(), 0);
+  return {count / secs, static_cast<double>(count) * static_cast<double>(size) / secs};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string json_out = argc > 1 && argv[1][0] != '-' ? argv[1] : "broker_bench.json";
+  const bool quick = argc > 2 || (argc > 1 && std::string(argv[1]) == "--quick");
+  const int runs = quick ? 1 : 3;
+  const int64_t small_count = quick ? 200'000 : 2'000'000;
+  const int64_t large_count = quick ? 50'000 : 500'000;
+  sluice::log::setup(sluice::log::level::warn, sluice::log::format::text);
+
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("sluice-bench-{}", getpid());
+  std::filesystem::remove_all(dir);
+  sluice::broker::broker_options o;
+  o.listen = {"127.0.0.1", 0};
+  o.data_dir = dir.string();
+  sluice::broker::broker b(o);
+  if (auto r = b.start(); !r) {
+    fmt::print(stderr, "broker: {}\n", r.error().message);
+    return 1;
+  }
+  const std::string bootstrap = b.endpoint();
+
+  std::vector<double> loop;
+  for (int i = 0; i < runs; ++i) loop.push_back(loopback_bandwidth(size_t{2} << 30));
+  const double loopback = median(loop);
+
+  struct row {
+    std::string name;
+    double msgs, bytes;
+  };
+  std::vector<row> rows;
+  auto measure = [&](const std::string& name, const std::string& topic, const char* acks,
+                     int64_t count, size_t size) {
+    std::vector<double> m, by;
+    for (int i = 0; i < runs; ++i) {
+      auto r = produce(bootstrap, fmt::format("{}-{}", topic, i), acks, count, size);
+      m.push_back(r.msgs_per_s);
+      by.push_back(r.bytes_per_s);
+    }
+    rows.push_back({name, median(m), median(by)});
+  };
+  measure("produce 100 B, acks=1", "p100a1", "1", small_count, 100);
+  measure("produce 100 B, acks=all (fsync)", "p100aall", "all", small_count, 100);
+  measure("produce 1 KiB, acks=1", "p1ka1", "1", large_count, 1024);
+  measure("produce 1 KiB, acks=all (fsync)", "p1kaall", "all", large_count, 1024);
+  {
+    std::vector<double> m, by;
+    for (int i = 0; i < runs; ++i) {
+      auto r = fetch_all(bootstrap, "p100a1-0", small_count, 100);
+      m.push_back(r.msgs_per_s);
+      by.push_back(r.bytes_per_s);
+    }
+    rows.push_back({"fetch 100 B (one consumer)", median(m), median(by)});
+  }
+  const auto lat1 = latency(bootstrap, "1", quick ? 500 : 3000);
+  const auto latall = latency(bootstrap, "all", quick ? 500 : 3000);
+  b.stop();
+  std::filesystem::remove_all(dir);
+
+  fmt::print("{:<36} {:>14} {:>12} {:>14}\n", "measure (median of runs)", "msgs/s", "MB/s",
+             "of loopback");
+  for (const auto& r : rows) {
+    fmt::print("{:<36} {:>14.0f} {:>12.1f} {:>13.1f}%\n", r.name, r.msgs, r.bytes / 1e6,
+               100.0 * r.bytes / loopback);
+  }
+  fmt::print("{:<36} {:>14} {:>12.1f}\n", "loopback TCP (baseline)", "", loopback / 1e6);
+  fmt::print("produce latency, acks=1:   p50 {:.0f} us, p99 {:.0f} us\n", lat1.first, lat1.second);
+  fmt::print("produce latency, acks=all: p50 {:.0f} us, p99 {:.0f} us\n", latall.first,
+             latall.second);
+
+  std::ofstream js(json_out);
+  js << "{\n  \"runs\": " << runs << ",\n  \"loopback_bytes_per_s\": " << loopback
+     << ",\n  \"throughput\": [\n";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    js << fmt::format("    {{\"name\": \"{}\", \"msgs_per_s\": {:.0f}, \"bytes_per_s\": {:.0f}}}{}\n",
+                      rows[i].name, rows[i].msgs, rows[i].bytes, i + 1 < rows.size() ? "," : "");
+  }
+  js << fmt::format("  ],\n  \"latency_us\": {{\"acks_1\": {{\"p50\": {:.0f}, \"p99\": {:.0f}}}, "
+                    "\"acks_all\": {{\"p50\": {:.0f}, \"p99\": {:.0f}}}}}\n}}\n",
+                    lat1.first, lat1.second, latall.first, latall.second);
+  return 0;
+}
