@@ -84,6 +84,7 @@ int run(int argc, char** argv) {
   auto* up_cmd = app.add_subcommand("up", "Run the whole pipeline in one process");
   up_cmd->add_option("config", up.config_path, "YAML config (default: the reference pipeline)");
   up_cmd->add_option("--data-dir", up.data_dir, "Root of persistent state (overrides data_dir)");
+  up_cmd->add_flag("--dry-run", up.dry_run, "Print what would start, and exit");
   up_cmd->callback([&] { action = [&] { return run_up(g, up); }; });
 
   app.add_subcommand("version", "Print the version")->callback([&] { action = run_version; });

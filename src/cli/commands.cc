@@ -3,7 +3,6 @@
 #include <fmt/core.h>
 
 #include "base/log.h"
-#include "cli/plan.h"
 
 namespace sluice::cli {
 
@@ -35,26 +34,6 @@ std::expected<config::config, int> load_config(const global_options& g) {
   }
   log::setup(c.log.level, c.log.format);
   return c;
-}
-
-int run_up(const global_options& g, const up_options& o) {
-  global_options effective = g;
-  if (!o.config_path.empty()) effective.config_path = o.config_path;
-  auto c = load_config(effective);
-  if (!c) return c.error();
-  if (!o.data_dir.empty()) c->data_dir = o.data_dir;
-
-  const auto parts = plan(*c);
-  fmt::print("sluice {}: {}\n", SLUICE_VERSION,
-             effective.config_path.empty() ? "the reference pipeline on embedded defaults"
-                                           : "pipeline from " + effective.config_path);
-  fmt::print("would start, in order:\n{}", format_plan(parts));
-  fmt::print(
-      "This version validates the configuration and prints the plan; the parts above are "
-      "being built (see the README's status table).\n");
-  log::get("up")->info("plan of {} part(s) printed for {}", parts.size(),
-                       effective.config_path.empty() ? "built-in config" : effective.config_path);
-  return exit_ok;
 }
 
 int run_version() {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "broker/handlers.h"
 #include "config/config.h"
 
 namespace sluice::cli {
@@ -29,6 +30,7 @@ std::expected<config::config, int> load_config(const global_options& g);
 struct up_options {
   std::string config_path;  // positional CONFIG; overrides --config
   std::string data_dir;     // --data-dir
+  bool dry_run = false;     // --dry-run: print the plan and exit
 };
 int run_up(const global_options& g, const up_options& o);
 
@@ -38,6 +40,8 @@ struct broker_cli_options {
   std::string data_dir;    // overrides broker.data_dir
 };
 int run_broker(const global_options& g, const broker_cli_options& o);
+// The broker's settings from a config's `broker` section.
+broker::broker_options broker_options_from(const config::config& c);
 
 struct topics_options {
   enum verb { list, create, remove, describe } action = list;

@@ -48,6 +48,10 @@ struct broker_section {
   int64_t default_partitions = 1;
   int64_t max_request_bytes = 100 << 20;
   fsync_policy fsync = fsync_policy::acks_all;
+  int64_t segment_bytes = int64_t{1} << 30;
+  std::chrono::milliseconds segment_age{7LL * 24 * 3600 * 1000};
+  int64_t retention_bytes = -1;
+  std::chrono::milliseconds retention_age{7LL * 24 * 3600 * 1000};
 
   bool operator==(const broker_section&) const = default;
 };

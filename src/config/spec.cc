@@ -76,12 +76,38 @@ const object_spec<broker_section>& spec_for(broker_section*) {
               "a crash or power loss; acks=1 records survive a crash of sluice but may be lost "
               "with the machine. `always`: before any produce is acknowledged. `never`: left "
               "to the operating system, as Kafka does, relying on replication."),
+      make_field("segment_bytes", &broker_section::segment_bytes,
+                 "A partition's active segment rolls before it would exceed this size "
+                 "(Kafka's `segment.bytes`)."),
+      make_field("segment_age", &broker_section::segment_age,
+                 "A partition's active segment rolls once its first record is this old "
+                 "(Kafka's `segment.ms`)."),
+      make_field("retention_bytes", &broker_section::retention_bytes,
+                 "Old segments of a partition are deleted while it is larger than this; -1: no "
+                 "size limit (Kafka's `retention.bytes`)."),
+      make_field("retention_age", &broker_section::retention_age,
+                 "Segments whose newest record is older than this are deleted, checked every 5 "
+                 "minutes; 0s: keep forever (Kafka's `retention.ms`)."),
       },
       [](const where& w, schema::context& ctx, broker_section& b) {
         if (b.default_partitions < 1 || b.default_partitions > 10'000) {
           ctx.report(schema::mark_at(w.node, {"default_partitions"}, w.mark()),
                      w.path + ".default_partitions",
                      fmt::format("must be 1 to 10000, got {}", b.default_partitions));
+        }
+        if (b.segment_bytes < 1024 || b.segment_bytes > UINT32_MAX) {
+          ctx.report(schema::mark_at(w.node, {"segment_bytes"}, w.mark()),
+                     w.path + ".segment_bytes",
+                     fmt::format("must be 1024 to 4294967295, got {}", b.segment_bytes));
+        }
+        if (b.segment_age.count() <= 0) {
+          ctx.report(schema::mark_at(w.node, {"segment_age"}, w.mark()), w.path + ".segment_age",
+                     "must be longer than 0s");
+        }
+        if (b.retention_bytes < -1) {
+          ctx.report(schema::mark_at(w.node, {"retention_bytes"}, w.mark()),
+                     w.path + ".retention_bytes",
+                     fmt::format("must be -1 or more, got {}", b.retention_bytes));
         }
         if (b.max_request_bytes < 1024 || b.max_request_bytes > INT32_MAX) {
           ctx.report(schema::mark_at(w.node, {"max_request_bytes"}, w.mark()),

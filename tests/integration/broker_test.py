@@ -546,6 +546,48 @@ class TopicsCommand(BrokerTest):
         self.assertIn("sluice topics:", r.stderr)
 
 
+class Up(unittest.TestCase):
+    def test_up_serves_the_embedded_broker_until_sigterm(self):
+        d = tempfile.mkdtemp(prefix="sluice-up-")
+        port = free_port()
+        cfg = os.path.join(d, "up.yaml")
+        with open(cfg, "w") as f:
+            f.write(f"data_dir: {d}/data\nbroker: {{listen: 127.0.0.1:{port}}}\n")
+        start = time.time()
+        p = subprocess.Popen([BIN, "up", cfg], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            out = b""
+            while b"ready in" not in out:
+                line = p.stdout.readline()
+                if not line:
+                    self.fail("sluice up exited: " + p.stderr.read().decode())
+                out += line
+            self.assertLess(time.time() - start, 5)
+            self.assertIn(b"not in this version yet: store", out)
+            r = kcat("-L", "-b", f"127.0.0.1:{port}", "-t", "users_created")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(b"users_created", r.stdout)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            self.assertEqual(p.wait(timeout=20), 0)
+            shutil.rmtree(d, ignore_errors=True)
+
+    def test_busy_port_names_the_part(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            port = s.getsockname()[1]
+            d = tempfile.mkdtemp(prefix="sluice-up-")
+            cfg = os.path.join(d, "up.yaml")
+            with open(cfg, "w") as f:
+                f.write(f"data_dir: {d}/data\nbroker: {{listen: 127.0.0.1:{port}}}\n")
+            r = subprocess.run([BIN, "up", cfg], capture_output=True, text=True, timeout=30)
+            shutil.rmtree(d, ignore_errors=True)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"starting broker: cannot listen on 127.0.0.1:{port}: Address already in use",
+                      r.stderr)
+
+
 class Lifecycle(unittest.TestCase):
     def test_topics_survive_restart(self):
         b = Broker()

@@ -140,7 +140,7 @@ class ConfigCheck(unittest.TestCase):
 
     def test_up_refuses_an_invalid_config(self):
         path = self.write("log: {level: loud}\n")
-        r = sluice("up", path)
+        r = sluice("up", "--dry-run", path)
         self.assertEqual(r.returncode, 2)
         self.assertIn("log.level: expected trace, debug, info, warn, error or off", r.stderr)
 
@@ -154,7 +154,7 @@ class ConfigCheck(unittest.TestCase):
 class Up(unittest.TestCase):
     def test_reference_plan(self):
         with tempfile.TemporaryDirectory() as cwd:
-            r = sluice("up", cwd=cwd)
+            r = sluice("up", "--dry-run", cwd=cwd)
             self.assertEqual(r.returncode, 0, r.stderr)
             for part in ("broker", "store", "api", "process/users", "scheduler", "ingest/users",
                          "http"):
@@ -165,23 +165,25 @@ class Up(unittest.TestCase):
             self.assertEqual(os.listdir(cwd), [])
 
     def test_example_file_gives_the_same_plan(self):
-        builtin = sluice("up").stdout.splitlines()[1:]
-        from_file = sluice("up", os.path.join(SRC, "examples", "sluice.yaml")).stdout.splitlines()[1:]
+        builtin = sluice("up", "--dry-run").stdout.splitlines()[1:]
+        from_file = sluice("up", "--dry-run",
+                           os.path.join(SRC, "examples", "sluice.yaml")).stdout.splitlines()[1:]
         self.assertEqual(builtin, from_file)
 
     def test_external_clusters_leave_embedded_parts_out(self):
-        r = sluice("up", os.path.join(SRC, "examples", "external-clusters.yaml"))
+        r = sluice("up", "--dry-run", os.path.join(SRC, "examples", "external-clusters.yaml"))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotRegex(r.stdout, r"\n  broker\s")
         self.assertNotRegex(r.stdout, r"\n  store\s")
         self.assertIn("kafka-1:9092,kafka-2:9092,kafka-3:9092", r.stdout)
 
     def test_data_dir_flag(self):
-        r = sluice("up", "--data-dir", "/srv/x")
+        r = sluice("up", "--dry-run", "--data-dir", "/srv/x")
         self.assertIn("data /srv/x/broker", r.stdout)
 
     def test_json_logs_are_json(self):
-        r = sluice("--log-format", "json", "up")
+        r = sluice("--log-format", "json", "up", "--dry-run", "-c",
+                   os.path.join(SRC, "examples", "sluice.yaml"))
         self.assertEqual(r.returncode, 0)
         lines = r.stderr.splitlines()
         self.assertTrue(lines)
