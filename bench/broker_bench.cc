@@ -131,7 +131,8 @@ produce_result produce(const std::string& bootstrap, const std::string& topic, c
   }
   p->flush(120000);
   const double secs = seconds_since(start);
-  if (dr.ok != count) throw std::runtime_error(fmt::format("{} of {} delivered", dr.ok.load(), count));
+  if (dr.ok != count)
+    throw std::runtime_error(fmt::format("{} of {} delivered", dr.ok.load(), count));
   return {count / secs, static_cast<double>(count) * static_cast<double>(size) / secs};
 }
 
@@ -191,7 +192,8 @@ int main(int argc, char** argv) {
   const int64_t large_count = quick ? 50'000 : 500'000;
   sluice::log::setup(sluice::log::level::warn, sluice::log::format::text);
 
-  const auto dir = std::filesystem::temp_directory_path() / fmt::format("sluice-bench-{}", getpid());
+  const auto dir =
+      std::filesystem::temp_directory_path() / fmt::format("sluice-bench-{}", getpid());
   std::filesystem::remove_all(dir);
   sluice::broker::broker_options o;
   o.listen = {"127.0.0.1", 0};
@@ -255,11 +257,13 @@ int main(int argc, char** argv) {
   js << "{\n  \"runs\": " << runs << ",\n  \"loopback_bytes_per_s\": " << loopback
      << ",\n  \"throughput\": [\n";
   for (size_t i = 0; i < rows.size(); ++i) {
-    js << fmt::format("    {{\"name\": \"{}\", \"msgs_per_s\": {:.0f}, \"bytes_per_s\": {:.0f}}}{}\n",
-                      rows[i].name, rows[i].msgs, rows[i].bytes, i + 1 < rows.size() ? "," : "");
+    js << fmt::format(
+        "    {{\"name\": \"{}\", \"msgs_per_s\": {:.0f}, \"bytes_per_s\": {:.0f}}}{}\n",
+        rows[i].name, rows[i].msgs, rows[i].bytes, i + 1 < rows.size() ? "," : "");
   }
-  js << fmt::format("  ],\n  \"latency_us\": {{\"acks_1\": {{\"p50\": {:.0f}, \"p99\": {:.0f}}}, "
-                    "\"acks_all\": {{\"p50\": {:.0f}, \"p99\": {:.0f}}}}}\n}}\n",
-                    lat1.first, lat1.second, latall.first, latall.second);
+  js << fmt::format(
+      "  ],\n  \"latency_us\": {{\"acks_1\": {{\"p50\": {:.0f}, \"p99\": {:.0f}}}, "
+      "\"acks_all\": {{\"p50\": {:.0f}, \"p99\": {:.0f}}}}}\n}}\n",
+      lat1.first, lat1.second, latall.first, latall.second);
   return 0;
 }

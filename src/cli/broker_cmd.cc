@@ -36,8 +36,8 @@ broker::broker_options broker_options_from(const config::config& c) {
   o.log.segment_bytes = static_cast<uint64_t>(c.broker.segment_bytes);
   o.log.segment_age = c.broker.segment_age;
   o.log.retention_bytes = c.broker.retention_bytes;
-  o.log.retention_age = c.broker.retention_age.count() == 0 ? std::chrono::milliseconds(-1)
-                                                            : c.broker.retention_age;
+  o.log.retention_age =
+      c.broker.retention_age.count() == 0 ? std::chrono::milliseconds(-1) : c.broker.retention_age;
   switch (c.broker.fsync) {
     case config::fsync_policy::acks_all: o.fsync = broker::fsync_policy::acks_all; break;
     case config::fsync_policy::always: o.fsync = broker::fsync_policy::always; break;

@@ -28,9 +28,9 @@ int run_up(const global_options& g, const up_options& o) {
              effective.config_path.empty() ? "the reference pipeline on embedded defaults"
                                            : "pipeline from " + effective.config_path);
   fmt::print("plan, in start order:\n{}", format_plan(parts));
-  log::get("up")->info("{} part(s) planned from {}", parts.size(),
-                       effective.config_path.empty() ? "the built-in config"
-                                                     : effective.config_path);
+  log::get("up")->info(
+      "{} part(s) planned from {}", parts.size(),
+      effective.config_path.empty() ? "the built-in config" : effective.config_path);
   if (o.dry_run) return exit_ok;
 
   service_group group;
@@ -48,9 +48,9 @@ int run_up(const global_options& g, const up_options& o) {
     fmt::print(stderr, "sluice up: {}\n", started.error().message);
     return exit_failure;
   }
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   fmt::print("ready in {} ms; Ctrl-C stops everything\n", ms);
   std::fflush(stdout);
   const int sig = stop.wait();

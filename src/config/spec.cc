@@ -76,18 +76,18 @@ const object_spec<broker_section>& spec_for(broker_section*) {
               "a crash or power loss; acks=1 records survive a crash of sluice but may be lost "
               "with the machine. `always`: before any produce is acknowledged. `never`: left "
               "to the operating system, as Kafka does, relying on replication."),
-      make_field("segment_bytes", &broker_section::segment_bytes,
-                 "A partition's active segment rolls before it would exceed this size "
-                 "(Kafka's `segment.bytes`)."),
-      make_field("segment_age", &broker_section::segment_age,
-                 "A partition's active segment rolls once its first record is this old "
-                 "(Kafka's `segment.ms`)."),
-      make_field("retention_bytes", &broker_section::retention_bytes,
-                 "Old segments of a partition are deleted while it is larger than this; -1: no "
-                 "size limit (Kafka's `retention.bytes`)."),
-      make_field("retention_age", &broker_section::retention_age,
-                 "Segments whose newest record is older than this are deleted, checked every 5 "
-                 "minutes; 0s: keep forever (Kafka's `retention.ms`)."),
+          make_field("segment_bytes", &broker_section::segment_bytes,
+                     "A partition's active segment rolls before it would exceed this size "
+                     "(Kafka's `segment.bytes`)."),
+          make_field("segment_age", &broker_section::segment_age,
+                     "A partition's active segment rolls once its first record is this old "
+                     "(Kafka's `segment.ms`)."),
+          make_field("retention_bytes", &broker_section::retention_bytes,
+                     "Old segments of a partition are deleted while it is larger than this; -1: no "
+                     "size limit (Kafka's `retention.bytes`)."),
+          make_field("retention_age", &broker_section::retention_age,
+                     "Segments whose newest record is older than this are deleted, checked every 5 "
+                     "minutes; 0s: keep forever (Kafka's `retention.ms`)."),
       },
       [](const where& w, schema::context& ctx, broker_section& b) {
         if (b.default_partitions < 1 || b.default_partitions > 10'000) {
