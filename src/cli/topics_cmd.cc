@@ -64,14 +64,9 @@ int list(rd_kafka_t* rk) {
   return exit_ok;
 }
 
-int create(rd_kafka_t* rk, const topics_options& o) {
-  char err[512];
-  rd_kafka_NewTopic_t* nt =
-      rd_kafka_NewTopic_new(o.topic.c_str(), static_cast<int>(o.partitions),
-                            static_cast<int>(o.replication_factor), err, sizeof err);
-  if (nt == nullptr) return fail(err);
-  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-  rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
+// Waits for a CreateTopics/DeleteTopics result on `q` and prints each topic's outcome.
+int report_topic_results(rd_kafka_queue_t* q, const char* done_verb,
+                         const rd_kafka_topic_result_t** (*results)(rd_kafka_event_t*, size_t*)) {
   rd_kafka_event_t* ev = wait_for(q);
   int code = exit_ok;
   if (ev == nullptr) {
@@ -80,18 +75,31 @@ int create(rd_kafka_t* rk, const topics_options& o) {
     code = fail(rd_kafka_event_error_string(ev));
   } else {
     size_t n = 0;
-    const rd_kafka_topic_result_t** res =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    const rd_kafka_topic_result_t** res = results(ev, &n);
     for (size_t i = 0; i < n; ++i) {
       if (rd_kafka_topic_result_error(res[i])) {
         code = fail(fmt::format("{}: {}", rd_kafka_topic_result_name(res[i]),
                                 rd_kafka_topic_result_error_string(res[i])));
       } else {
-        fmt::print("created {}\n", rd_kafka_topic_result_name(res[i]));
+        fmt::print("{} {}\n", done_verb, rd_kafka_topic_result_name(res[i]));
       }
     }
   }
   if (ev) rd_kafka_event_destroy(ev);
+  return code;
+}
+
+int create(rd_kafka_t* rk, const topics_options& o) {
+  char err[512];
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(o.topic.c_str(), static_cast<int>(o.partitions),
+                            static_cast<int>(o.replication_factor), err, sizeof err);
+  if (nt == nullptr) return fail(err);
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
+  const int code = report_topic_results(q, "created", [](rd_kafka_event_t* ev, size_t* n) {
+    return rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), n);
+  });
   rd_kafka_queue_destroy(q);
   rd_kafka_NewTopic_destroy(nt);
   return code;
@@ -101,26 +109,9 @@ int remove(rd_kafka_t* rk, const topics_options& o) {
   rd_kafka_DeleteTopic_t* dt = rd_kafka_DeleteTopic_new(o.topic.c_str());
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   rd_kafka_DeleteTopics(rk, &dt, 1, nullptr, q);
-  rd_kafka_event_t* ev = wait_for(q);
-  int code = exit_ok;
-  if (ev == nullptr) {
-    code = fail("no answer from the broker");
-  } else if (rd_kafka_event_error(ev)) {
-    code = fail(rd_kafka_event_error_string(ev));
-  } else {
-    size_t n = 0;
-    const rd_kafka_topic_result_t** res =
-        rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
-    for (size_t i = 0; i < n; ++i) {
-      if (rd_kafka_topic_result_error(res[i])) {
-        code = fail(fmt::format("{}: {}", rd_kafka_topic_result_name(res[i]),
-                                rd_kafka_topic_result_error_string(res[i])));
-      } else {
-        fmt::print("deleted {}\n", rd_kafka_topic_result_name(res[i]));
-      }
-    }
-  }
-  if (ev) rd_kafka_event_destroy(ev);
+  const int code = report_topic_results(q, "deleted", [](rd_kafka_event_t* ev, size_t* n) {
+    return rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), n);
+  });
   rd_kafka_queue_destroy(q);
   rd_kafka_DeleteTopic_destroy(dt);
   return code;

@@ -40,8 +40,7 @@ int main(int argc, char** argv) {
   acks dr;
   std::unique_ptr<RdKafka::Conf> pc(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   if (pc->set("bootstrap.servers", bootstrap, err) || pc->set("enable.idempotence", "true", err) ||
-      pc->set("acks", "all", err) || pc->set("linger.ms", "2", err) ||
-      pc->set("dr_cb", &dr, err)) {
+      pc->set("acks", "all", err) || pc->set("linger.ms", "2", err) || pc->set("dr_cb", &dr, err)) {
     return fail(err);
   }
   std::unique_ptr<RdKafka::Producer> p(RdKafka::Producer::create(pc.get(), err));
