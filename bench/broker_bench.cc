@@ -228,6 +228,7 @@ int main(int argc, char** argv) {
   measure("produce 100 B, acks=all (fsync)", "p100aall", "all", small_count, 100);
   measure("produce 1 KiB, acks=1", "p1ka1", "1", large_count, 1024);
   measure("produce 1 KiB, acks=all (fsync)", "p1kaall", "all", large_count, 1024);
+  measure("produce 64 KiB, acks=1", "p64ka1", "1", large_count / 32, 64 * 1024);
   {
     std::vector<double> m, by;
     for (int i = 0; i < runs; ++i) {
