@@ -669,6 +669,16 @@ class Lifecycle(unittest.TestCase):
             b.stop()
             shutil.rmtree(b.dir, ignore_errors=True)
 
+    def test_advertised_address_is_what_metadata_announces(self):
+        b = Broker(extra=("--advertised", "kafka.example:19092"))
+        try:
+            r = kcat("-L", "-J", "-b", b.address)
+            self.assertEqual(json.loads(r.stdout)["brokers"],
+                             [{"id": 0, "name": "kafka.example:19092"}])
+        finally:
+            b.stop()
+            shutil.rmtree(b.dir, ignore_errors=True)
+
     def test_busy_port_is_a_clear_error(self):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
