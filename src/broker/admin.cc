@@ -21,7 +21,7 @@ create_topics_response::result create_one(request_context& ctx,
     r.message = std::move(message);
     return r;
   };
-  if (t.replication_factor > 1) {
+  if (t.replication_factor > 1 || t.replication_factor == 0 || t.replication_factor < -1) {
     return fail(error_code::invalid_replication_factor,
                 fmt::format("replication factor {} on a single-node broker (use 1 or -1)",
                             t.replication_factor));

@@ -56,7 +56,10 @@ result<outcome> handle_fetch(request_context& ctx, bytes_view body, byte_writer&
   fetch_request req = SLUICE_TRY(decode<fetch_request>(body, ctx.header.version));
   fetch_response resp;
   std::vector<std::vector<uint8_t>> chunks;  // owns the bytes the response points into
-  int64_t budget = req.max_bytes > 0 ? req.max_bytes : 0x7fffffff;
+  // Kafka's fetch.max.bytes: no response is built larger than this, whatever the client asks.
+  constexpr int64_t max_fetch_bytes = 55 << 20;
+  int64_t budget =
+      req.max_bytes > 0 ? std::min<int64_t>(req.max_bytes, max_fetch_bytes) : max_fetch_bytes;
   int64_t total = 0;
   for (const auto& t : req.topics) {
     fetch_response::topic rt;

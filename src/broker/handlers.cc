@@ -33,6 +33,11 @@ result<const topic_info*> create_topic(broker_state& state, std::string name, in
   if (auto logs = state.logs.create(*t); !logs) {
     log::get("broker")->error("topic {}: cannot create its logs: {}", t->name,
                               logs.error().message);
+    // Undo, so that no topic is advertised without its partitions.
+    const std::string topic = t->name;
+    const int32_t count = t->partitions;
+    (void)state.logs.remove(topic, count);
+    (void)state.topics.remove(topic);
     return std::unexpected(std::move(logs).error());
   }
   return t;

@@ -50,12 +50,23 @@ produce_response::partition produce_partition(request_context& ctx, const std::s
     headers.push_back(*h);
     pos += h->total_size();
   }
+  // Check the batches in order against a working copy, so that a second batch of the same
+  // producer follows the first. All duplicates: answer with the original offset.
+  producer_state working = producers;
+  size_t duplicates = 0;
+  std::optional<offset> first_duplicate;
   for (const auto& h : headers) {
     if (h.pid.value() < 0) continue;
-    sequence_verdict v = producers.check(h);
-    if (v.duplicate_of) {
-      out.base_offset = *v.duplicate_of;
+    if (!ctx.state.producer_ids.allocated(h.pid)) {
+      out.error = error_code::unknown_producer_id;
+      out.error_message = fmt::format("producer id {} was not given by this broker", h.pid);
       return out;
+    }
+    sequence_verdict v = working.check(h);
+    if (v.duplicate_of) {
+      ++duplicates;
+      if (!first_duplicate) first_duplicate = v.duplicate_of;
+      continue;
     }
     if (v.error != error_code::none) {
       out.error = v.error;
@@ -63,6 +74,16 @@ produce_response::partition produce_partition(request_context& ctx, const std::s
           fmt::format("producer {} epoch {} sequence {}", h.pid, h.epoch, h.base_sequence);
       return out;
     }
+    working.record(h);
+  }
+  if (duplicates > 0) {
+    if (duplicates == headers.size()) {
+      out.base_offset = *first_duplicate;
+      return out;
+    }
+    out.error = error_code::out_of_order_sequence_number;
+    out.error_message = "a request mixing retried and new batches";
+    return out;
   }
   auto appended = log->append(ctx.writable(*pd.records));
   if (!appended) {
@@ -95,12 +116,8 @@ init_producer_id_response init_producer_id(request_context& ctx, init_producer_i
         *req.transactional_id);
     return resp;
   }
-  if (req.pid.value() >= 0 && req.epoch.value() >= 0) {
-    // KIP-360: a producer resuming after an error keeps its id with the next epoch.
-    resp.pid = req.pid;
-    resp.epoch = producer_epoch(static_cast<int16_t>(req.epoch.value() + 1));
-    return resp;
-  }
+  // Without a transactional id a producer always gets a fresh id at epoch 0, as from Kafka: a
+  // client that resumes (KIP-360) simply starts a new sequence.
   auto id = ctx.state.producer_ids.next();
   if (!id) {
     log::get("broker")->error("InitProducerId: {}", id.error().message);

@@ -23,6 +23,10 @@ class producer_id_allocator {
  public:
   static result<producer_id_allocator> open(std::filesystem::path dir);
   result<producer_id> next();
+  // Whether `id` was handed out by this broker (ids below the persisted block end).
+  [[nodiscard]] bool allocated(producer_id id) const {
+    return id.value() >= 0 && id.value() < block_end_;
+  }
 
  private:
   explicit producer_id_allocator(std::filesystem::path file) : file_(std::move(file)) {}

@@ -20,12 +20,14 @@ struct broker::impl {
   explicit impl(broker_options o) : options(std::move(o)) {}
 
   broker_options options;
-  asio::io_context io{1};
-  tcp::acceptor acceptor{io};
-  std::thread thread;
+  // Declared before `io`, so that they outlive it: destroying the io_context destroys suspended
+  // connection coroutines, whose cleanup touches these.
   std::optional<broker_state> state;
   std::unordered_set<tcp::socket*> connections;    // touched on the network thread only
   std::unordered_set<asio::steady_timer*> parked;  // fetches waiting for data
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  std::thread thread;
   std::string bound;
   bool running = false;
 
@@ -76,8 +78,23 @@ asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
                  options.max_request_bytes);
         co_return;
       }
-      frame.resize(static_cast<size_t>(size));
-      co_await asio::async_read(socket, asio::buffer(frame), asio::use_awaitable);
+      // Read the body in chunks, so that memory follows the bytes that arrive rather than the size
+      // a client claims, under the same timeout as the wait for a request.
+      frame.clear();
+      while (frame.size() < static_cast<size_t>(size)) {
+        const size_t at = frame.size();
+        const size_t chunk = std::min<size_t>(static_cast<size_t>(size) - at, 1 << 20);
+        frame.resize(at + chunk);
+        idle.expires_after(options.idle_timeout);
+        auto got = co_await (
+            asio::async_read(socket, asio::buffer(frame.data() + at, chunk), asio::use_awaitable) ||
+            idle.async_wait(asio::use_awaitable));
+        if (got.index() == 1) {
+          lg->warn("closing {}: request body stalled for {} ms", peer,
+                   options.idle_timeout.count());
+          co_return;
+        }
+      }
       byte_writer out(256);
       handled h = handle_request(*state, frame, out, peer, /*final_attempt=*/false);
       if (h.what == handled::wait) {
@@ -97,6 +114,7 @@ asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
         }
       }
       if (h.what == handled::close) co_return;
+      if (frame.capacity() > (4u << 20)) std::vector<uint8_t>().swap(frame);  // do not hoard
       if (h.what == handled::respond) {
         co_await asio::async_write(socket, asio::buffer(out.view().data(), out.size()),
                                    asio::use_awaitable);
@@ -114,11 +132,15 @@ asio::awaitable<void> broker::impl::accept_loop() {
         co_await acceptor.async_accept(asio::experimental::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
-      // Out of descriptors, for instance: keep serving the connections we have.
+      // Out of descriptors, for instance: keep serving the connections we have, and back off
+      // instead of spinning.
       log::get("broker")->warn("accept failed: {}", ec.message());
+      asio::steady_timer pause(io, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
       continue;
     }
-    socket.set_option(tcp::no_delay(true));
+    std::error_code opt_ec;
+    socket.set_option(tcp::no_delay(true), opt_ec);
     asio::co_spawn(io, serve(std::move(socket)), asio::detached);
   }
 }

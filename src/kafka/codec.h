@@ -138,10 +138,11 @@ result<void> read_elements(byte_reader& r, layout l, int32_t n, std::vector<T>& 
   if (static_cast<size_t>(n) > r.remaining()) {
     return detail::malformed(fmt::format("array of {} elements in {} bytes", n, r.remaining()));
   }
+  // Grow as elements actually decode: memory follows the bytes received, not the count claimed.
   v.clear();
-  v.resize(static_cast<size_t>(n));
+  v.reserve(std::min<size_t>(static_cast<size_t>(n), 64));
   for (int32_t i = 0; i < n; ++i) {
-    auto res = read_value(r, l, v[static_cast<size_t>(i)]);
+    auto res = read_value(r, l, v.emplace_back());
     if (!res) return std::unexpected(std::move(res).error().with_context(fmt::format("[{}]", i)));
   }
   return {};

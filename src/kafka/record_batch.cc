@@ -45,7 +45,14 @@ result<batch_header> validate_batch(bytes_view bytes) {
     return make_error(errc::malformed, fmt::format("record batch length {} does not fit {} bytes",
                                                    h.batch_length, bytes.size()));
   }
-  if (h.records_count < 0 || h.last_offset_delta < 0 ||
+  if (h.compression() > 4) {
+    return make_error(errc::malformed,
+                      fmt::format("record batch compression code {} is unknown", h.compression()));
+  }
+  if (h.is_control() || h.is_transactional()) {
+    return make_error(errc::malformed, "transactional and control batches are not supported");
+  }
+  if (h.records_count <= 0 || h.last_offset_delta < 0 ||
       (h.records_count > 0 && h.last_offset_delta < h.records_count - 1)) {
     return make_error(errc::malformed,
                       fmt::format("record batch with {} records and last offset delta {}",

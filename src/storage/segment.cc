@@ -97,7 +97,11 @@ result<std::unique_ptr<segment>> segment::create(const std::filesystem::path& di
   const auto path = segment_path(dir, base, ".log");
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("create " + path.string());
-  SLUICE_TRY(sync_directory(dir));
+  if (auto synced = sync_directory(dir); !synced) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    return std::unexpected(std::move(synced).error());
+  }
   return std::unique_ptr<segment>(new segment(dir, base, index_interval_bytes, fd));
 }
 
@@ -135,7 +139,7 @@ result<void> segment::scan(uint64_t& truncated_bytes) {
     index_.pop_back();
     pos = last.position;
     next_ = last.first;
-    max_timestamp_ = index_.empty() ? -1 : index_.back().max_timestamp;
+    max_timestamp_ = last.max_timestamp;  // covers every batch before the one re-read here
   }
   bytes_since_index_ = index_interval_bytes_;  // index the first batch scanned
   std::vector<uint8_t> buf;
