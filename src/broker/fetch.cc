@@ -52,6 +52,8 @@ result<outcome> handle_list_offsets(request_context& ctx, bytes_view body, byte_
 // when larger: KIP-74), each partition up to its own limit. When fewer than min_bytes are there
 // and the request may wait, answers `wait` instead: the server asks again when data arrives or
 // max_wait_ms has passed.
+constexpr int32_t max_fetch_wait_ms = 30'000;
+
 result<outcome> handle_fetch(request_context& ctx, bytes_view body, byte_writer& out) {
   fetch_request req = SLUICE_TRY(decode<fetch_request>(body, ctx.header.version));
   fetch_response resp;
@@ -95,7 +97,12 @@ result<outcome> handle_fetch(request_context& ctx, bytes_view body, byte_writer&
     resp.responses.push_back(std::move(rt));
   }
   if (!ctx.final_attempt && total < req.min_bytes && req.max_wait_ms > 0) {
-    ctx.wait = std::chrono::milliseconds(req.max_wait_ms);
+    // max_wait is an upper bound: answering sooner is allowed, and a cap keeps a client from
+    // holding a connection's coroutine for days.
+    ctx.wait = std::chrono::milliseconds(std::min(req.max_wait_ms, max_fetch_wait_ms));
+    for (const auto& t : req.topics) {
+      for (const auto& p : t.partitions) ctx.waiting_on.emplace_back(t.name, p.index);
+    }
     return outcome::wait;
   }
   encode(out, ctx.header.version, resp);

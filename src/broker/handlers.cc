@@ -117,7 +117,7 @@ handled handle_request(broker_state& state, std::span<uint8_t> frame, byte_write
   }
   switch (*result) {
     case outcome::no_response: return {handled::silent};
-    case outcome::wait: return {handled::wait, ctx.wait};
+    case outcome::wait: return {handled::wait, ctx.wait, std::move(ctx.waiting_on)};
     case outcome::respond: break;
   }
   (void)out.patch_i32(0, static_cast<int32_t>(out.size() - 4));

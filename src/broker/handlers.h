@@ -48,7 +48,8 @@ struct broker_state {
   topic_table topics;
   log_manager logs;
   producer_id_allocator producer_ids;
-  std::function<void()> on_append;  // wakes fetches waiting for data; set by the server
+  // Wakes the fetches waiting for data on this partition; set by the server.
+  std::function<void(const std::string& topic, int32_t partition)> on_append;
 };
 
 // Creates a topic and its partition logs.
@@ -67,6 +68,7 @@ struct request_context {
   std::span<uint8_t> frame;   // the whole request, writable: produce rewrites offsets in place
   bool final_attempt = true;  // false: a handler may answer outcome::wait
   std::chrono::milliseconds wait{0};  // with outcome::wait: the longest the request may be held
+  std::vector<std::pair<std::string, int32_t>> waiting_on;  // with outcome::wait: what wakes it
 
   // The writable bytes of a view into the frame (record batches of a produce request).
   [[nodiscard]] std::span<uint8_t> writable(bytes_view part) const {
@@ -89,7 +91,8 @@ const api_entry* find_api(kafka::api_key key);
 // What the connection does after handle_request.
 struct handled {
   enum kind { respond, silent, wait, close } what = respond;
-  std::chrono::milliseconds wait_for{0};  // with `wait`
+  std::chrono::milliseconds wait_for{0};                    // with `wait`
+  std::vector<std::pair<std::string, int32_t>> waiting_on;  // with `wait`: partitions to watch
 };
 
 // Answers one request frame (the bytes after the size prefix) into `out`: size prefix, response

@@ -171,7 +171,13 @@ result<outcome> handle_produce(request_context& ctx, bytes_view body, byte_write
         }
       }
     }
-    if (ctx.state.on_append) ctx.state.on_append();
+    if (ctx.state.on_append) {
+      for (const auto& rt : resp.responses) {
+        for (const auto& p : rt.partitions) {
+          if (p.error == error_code::none) ctx.state.on_append(rt.name, p.index);
+        }
+      }
+    }
   }
   if (req.acks == 0) return outcome::no_response;
   encode(out, ctx.header.version, resp);

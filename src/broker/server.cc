@@ -4,6 +4,7 @@
 #include <asio/experimental/awaitable_operators.hpp>
 
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -23,8 +24,9 @@ struct broker::impl {
   // Declared before `io`, so that they outlive it: destroying the io_context destroys suspended
   // connection coroutines, whose cleanup touches these.
   std::optional<broker_state> state;
-  std::unordered_set<tcp::socket*> connections;    // touched on the network thread only
-  std::unordered_set<asio::steady_timer*> parked;  // fetches waiting for data
+  std::unordered_set<tcp::socket*> connections;  // touched on the network thread only
+  // Fetches waiting for data, with the partitions whose appends wake them.
+  std::unordered_map<asio::steady_timer*, std::vector<std::pair<std::string, int32_t>>> parked;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   std::thread thread;
@@ -104,7 +106,7 @@ asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
         asio::steady_timer wake(socket.get_executor());
         while (h.what == handled::wait) {
           wake.expires_at(deadline);
-          parked.insert(&wake);
+          parked[&wake] = h.waiting_on;
           co_await wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
           parked.erase(&wake);
           if (!socket.is_open()) co_return;
@@ -203,8 +205,15 @@ result<void> broker::start() {
       m.options, m.options.advertised.value_or(config::host_port{m.options.listen.host, port}),
       std::move(*cluster_id), std::move(*topics), std::move(logs), std::move(*producer_ids),
       nullptr});
-  m.state->on_append = [&m] {
-    for (asio::steady_timer* t : m.parked) t->cancel();
+  m.state->on_append = [&m](const std::string& topic, int32_t partition) {
+    for (auto& [timer, partitions] : m.parked) {
+      for (const auto& [t, p] : partitions) {
+        if (p == partition && t == topic) {
+          timer->cancel();
+          break;
+        }
+      }
+    }
   };
   asio::co_spawn(m.io, m.accept_loop(), asio::detached);
   asio::co_spawn(m.io, m.retention_loop(), asio::detached);

@@ -232,6 +232,30 @@ class ProduceFetch(BrokerTest):
         # The parked fetch answered on the append, well before its 5 s max wait.
         self.assertLess(time.time() - start, 3.0)
 
+    def test_a_parked_fetch_wakes_only_for_its_own_partitions(self):
+        kcat("-P", "-b", self.broker.address, "-t", "quiet", input=b"x\n")
+        kcat("-P", "-b", self.broker.address, "-t", "noisy", input=b"x\n")
+
+        def fetch_from_end(correlation, wait_ms):
+            # Fetch v4 at offset 1 (the end): min_bytes 1 makes it wait for new data.
+            body = (struct.pack(">iiiib", -1, wait_ms, 1, 1 << 20, 0) + struct.pack(">i", 1)
+                    + kstr(b"quiet") + struct.pack(">i", 1) + struct.pack(">iqi", 0, 1, 1 << 20))
+            return frame(1, 4, correlation, body=body)
+
+        s = self.connect()
+        start = time.time()
+        s.sendall(fetch_from_end(1, 1500))
+        time.sleep(0.2)
+        kcat("-P", "-b", self.broker.address, "-t", "noisy", input=b"y\n")
+        recv_frame(s)
+        self.assertGreater(time.time() - start, 1.3, "an append elsewhere woke the fetch")
+        start = time.time()
+        s.sendall(fetch_from_end(2, 5000))
+        time.sleep(0.2)
+        kcat("-P", "-b", self.broker.address, "-t", "quiet", input=b"z\n")
+        recv_frame(s)
+        self.assertLess(time.time() - start, 2.0, "its own partition's append did not wake it")
+
     def test_list_offsets_by_time(self):
         kcat("-P", "-b", self.broker.address, "-t", "times", input=b"a\nb\nc\n")
         r = kcat("-Q", "-b", self.broker.address, "-t", "times:0:0")
