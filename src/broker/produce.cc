@@ -43,16 +43,23 @@ produce_response::partition produce_partition(request_context& ctx, const std::s
   // Idempotent producers: a retried batch gets its original offset back instead of a second
   // copy; a gap or an old epoch is refused. Batches without a producer id skip the checks.
   producer_state& producers = ctx.state.logs.find_partition(topic, pd.index)->producers;
+  // Headers only: append() validates every batch (CRC included) before writing any, so checking
+  // the CRC here too would checksum each produced byte twice.
   std::vector<kafka::batch_header> headers;
+  bool idempotent = false;
   for (size_t pos = 0; pos < pd.records->size();) {
-    auto h = kafka::validate_batch(pd.records->subspan(pos));
-    if (!h) break;  // append() reports it
+    auto h = kafka::read_batch_header(pd.records->subspan(pos));
+    if (!h || h->magic != 2 || h->batch_length < 0 || h->total_size() > pd.records->size() - pos) {
+      break;  // append() names the problem
+    }
+    idempotent = idempotent || h->pid.value() >= 0;
     headers.push_back(*h);
     pos += h->total_size();
   }
+  if (!idempotent) headers.clear();  // nothing to check, nothing to copy
   // Check the batches in order against a working copy, so that a second batch of the same
   // producer follows the first. All duplicates: answer with the original offset.
-  producer_state working = producers;
+  producer_state working = idempotent ? producers : producer_state{};
   size_t duplicates = 0;
   std::optional<offset> first_duplicate;
   for (const auto& h : headers) {
@@ -95,7 +102,7 @@ produce_response::partition produce_partition(request_context& ctx, const std::s
   }
   out.base_offset = appended->base;
   // Record the batches with the offsets they were given (rewritten in place by append).
-  for (size_t pos = 0; pos < pd.records->size();) {
+  for (size_t pos = 0; idempotent && pos < pd.records->size();) {
     auto h = kafka::read_batch_header(pd.records->subspan(pos));
     if (!h) break;
     producers.record(*h);

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "broker/broker.h"
 
@@ -153,10 +154,7 @@ asio::awaitable<void> broker::impl::retention_loop() {
     timer.expires_after(std::chrono::minutes(5));
     auto [ec] = co_await timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
     if (ec) co_return;
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-    if (auto r = state->logs.enforce_retention(now); !r) {
+    if (auto r = state->logs.enforce_retention(wall_clock_ms()); !r) {
       log::get("broker")->error("retention: {}", r.error().message);
     }
   }

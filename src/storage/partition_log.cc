@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/clock.h"
 #include "base/file.h"
 #include "base/log.h"
 
@@ -13,12 +14,6 @@ namespace sluice::storage {
 namespace {
 
 constexpr std::string_view clean_marker = "clean_shutdown";
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -105,7 +100,7 @@ result<append_result> partition_log::append(std::span<uint8_t> batches) {
   for (auto& [at, h] : found) {
     segment* active = segments_.back().get();
     const bool too_big = active->size() + h.total_size() > options_.segment_bytes;
-    const bool too_old = now_ms() - active->created_ms() > options_.segment_age.count();
+    const bool too_old = wall_clock_ms() - active->created_ms() > options_.segment_age.count();
     if (!active->empty() && (too_big || too_old)) {
       SLUICE_TRY(roll());
       active = segments_.back().get();

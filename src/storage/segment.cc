@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "base/clock.h"
 #include "base/crc32c.h"
 #include "base/file.h"
 #include "base/log.h"
@@ -34,12 +35,6 @@ namespace {
 constexpr uint32_t index_magic = 0x534c4958;  // "SLIX"
 constexpr uint32_t index_version = 1;
 constexpr size_t index_entry_bytes = 20;
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::unexpected<error> io_error(std::string what) {
   return make_error(errc::io, fmt::format("{}: {}", what, std::strerror(errno)));
@@ -86,7 +81,7 @@ segment::segment(std::filesystem::path dir, offset base, uint32_t index_interval
       next_(base),
       index_interval_bytes_(index_interval_bytes),
       fd_(fd),
-      created_ms_(now_ms()) {}
+      created_ms_(wall_clock_ms()) {}
 
 segment::~segment() {
   if (fd_ >= 0) ::close(fd_);
@@ -204,7 +199,7 @@ result<void> segment::append(bytes_view batch, const kafka::batch_header& h) {
   }
   SLUICE_TRY(pwrite_all(fd_, batch.data(), batch.size(), size_,
                         segment_path(dir_, base_, ".log").string()));
-  if (empty()) created_ms_ = now_ms();
+  if (empty()) created_ms_ = wall_clock_ms();
   record(h, size_);
   return {};
 }
