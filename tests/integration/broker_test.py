@@ -58,6 +58,10 @@ class Broker:
         self.log.close()
         return code
 
+    def kill(self):
+        """SIGKILL: no clean shutdown, as a crash."""
+        return self.stop(signal.SIGKILL)
+
 
 def frame(api_key, version, correlation, body=b"", client_id=b"test", flexible=False):
     header = struct.pack(">hhih", api_key, version, correlation, len(client_id)) + client_id
@@ -468,8 +472,7 @@ open(sys.argv[1], "wb").write(b"\\n".join(acked))
                                     stderr=subprocess.PIPE)
             self.assertEqual(prod.stdout.readline().strip(), b"ready")
             time.sleep(0.3)
-            b.proc.send_signal(signal.SIGKILL)
-            b.proc.wait()
+            b.kill()
             _, err = prod.communicate(timeout=60)
             with open(acked_file, "rb") as f:
                 acked = [x for x in f.read().split(b"\n") if x]
@@ -494,8 +497,7 @@ open(sys.argv[1], "wb").write(b"\\n".join(acked))
                      "-X", "batch.num.messages=50", "-X", "linger.ms=0",
                      input=b"".join(b"line %d\n" % i for i in range(1000)))
             self.assertEqual(p.returncode, 0, p.stderr)
-            b.proc.send_signal(signal.SIGKILL)
-            b.proc.wait()
+            b.kill()
             seg = os.path.join(b.dir, "tail-0", "00000000000000000000.log")
             size = os.path.getsize(seg)
             with open(seg, "r+b") as f:  # damage the last batch and add a torn write
@@ -542,7 +544,10 @@ for i in range(50000):
             break
         except BufferError:
             p.poll(0.05)
-    p.poll(0)
+    # Pace the producer so that the broker is killed with most messages
+    # still to send: an unpaced loop can enqueue all 50,000 before the
+    # first 5,000 are acknowledged.
+    p.poll(0.005 if i % 250 == 0 else 0)
     if acked >= 5000 and not ready:
         ready = True
         print("ready", flush=True)
@@ -552,8 +557,7 @@ print("left", left, "acked", acked, "errors", errors[:3], flush=True)
             prod = subprocess.Popen([PY, "-c", script], stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE)
             self.assertEqual(prod.stdout.readline().strip(), b"ready")
-            b.proc.send_signal(signal.SIGKILL)
-            b.proc.wait()
+            b.kill()
             time.sleep(0.5)
             b = Broker(data_dir=b.dir, port=b.port)
             out, err = prod.communicate(timeout=120)
