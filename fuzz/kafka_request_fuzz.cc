@@ -28,12 +28,17 @@ sluice::broker::broker_state& state() {
     if (!logs.open_all(*topics)) std::abort();
     auto ids = sluice::broker::producer_id_allocator::open(dir);
     if (!ids) std::abort();
+    sluice::groups::coordinator_options g;
+    g.sync = false;
+    auto coordinator = sluice::groups::coordinator::open(dir / "groups", g, {});
+    if (!coordinator) std::abort();
     return new sluice::broker::broker_state{o,
                                             {"127.0.0.1", 9092},
                                             "fuzz-cluster-id-000000",
                                             std::move(*topics),
                                             std::move(logs),
                                             std::move(*ids),
+                                            std::move(*coordinator),
                                             nullptr};
   }();
   return *s;

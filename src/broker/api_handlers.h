@@ -25,6 +25,22 @@ result<outcome> handle_delete_topics(request_context& ctx, bytes_view body, byte
 result<outcome> handle_describe_configs(request_context& ctx, bytes_view body, byte_writer& out);
 result<outcome> handle_fetch(request_context& ctx, bytes_view body, byte_writer& out);
 result<outcome> handle_list_offsets(request_context& ctx, bytes_view body, byte_writer& out);
+// groups.cc
+result<outcome> handle_find_coordinator(request_context& ctx, bytes_view body, byte_writer& out);
+result<outcome> handle_join_group(request_context& ctx, bytes_view body, byte_writer& out);
+result<outcome> handle_sync_group(request_context& ctx, bytes_view body, byte_writer& out);
+result<outcome> handle_heartbeat(request_context& ctx, bytes_view body, byte_writer& out);
+result<outcome> handle_leave_group(request_context& ctx, bytes_view body, byte_writer& out);
+result<outcome> handle_describe_groups(request_context& ctx, bytes_view body, byte_writer& out);
+result<outcome> handle_list_groups(request_context& ctx, bytes_view body, byte_writer& out);
+result<outcome> handle_delete_groups(request_context& ctx, bytes_view body, byte_writer& out);
+// offsets.cc
+result<outcome> handle_offset_commit(request_context& ctx, bytes_view body, byte_writer& out);
+result<outcome> handle_offset_fetch(request_context& ctx, bytes_view body, byte_writer& out);
+result<outcome> handle_offset_delete(request_context& ctx, bytes_view body, byte_writer& out);
+
+// The coordinator's notion of now: the monotonic clock for timeouts, the wall clock for records.
+groups::instant group_clock();
 
 kafka::api_versions_response supported_apis();
 

@@ -57,6 +57,19 @@ constexpr api_entry table[] = {
     {api_key::delete_topics, between(0, 3), since(4), handle_delete_topics},
     {api_key::init_producer_id, between(0, 4), since(2), handle_init_producer_id},
     {api_key::describe_configs, between(0, 3), since(4), handle_describe_configs},
+    // Consumer groups: librdkafka turns them on only when FindCoordinator 0, JoinGroup 0,
+    // SyncGroup 0, Heartbeat 0, LeaveGroup 0, OffsetCommit 1-2 and OffsetFetch 1 are listed.
+    {api_key::find_coordinator, between(0, 2), since(3), handle_find_coordinator},
+    {api_key::join_group, between(0, 5), since(6), handle_join_group},
+    {api_key::sync_group, between(0, 3), since(4), handle_sync_group},
+    {api_key::heartbeat, between(0, 3), since(4), handle_heartbeat},
+    {api_key::leave_group, between(0, 3), since(4), handle_leave_group},
+    {api_key::offset_commit, between(0, 7), since(8), handle_offset_commit},
+    {api_key::offset_fetch, between(0, 5), since(6), handle_offset_fetch},
+    {api_key::describe_groups, between(0, 5), since(5), handle_describe_groups},
+    {api_key::list_groups, between(0, 4), since(3), handle_list_groups},
+    {api_key::delete_groups, between(0, 2), since(2), handle_delete_groups},
+    {api_key::offset_delete, between(0, 0), never, handle_offset_delete},
 };
 
 }  // namespace
@@ -109,6 +122,7 @@ handled handle_request(broker_state& state, std::span<uint8_t> frame, byte_write
   kafka::write_response_header(out, h.correlation_id,
                                flexible && h.key != kafka::api_key::api_versions);
   request_context ctx{h, state, frame, final_attempt};
+  ctx.peer = peer;
   const bytes_view body = bytes_view(frame).subspan(r.position());
   auto result = api->handle(ctx, body, out);
   if (!result) {
@@ -118,10 +132,27 @@ handled handle_request(broker_state& state, std::span<uint8_t> frame, byte_write
   switch (*result) {
     case outcome::no_response: return {handled::silent};
     case outcome::wait: return {handled::wait, ctx.wait, std::move(ctx.waiting_on)};
+    case outcome::deferred: {
+      ctx.deferred->head.assign(out.view().begin(), out.view().end());
+      handled later{handled::deferred};
+      later.later = std::move(ctx.deferred);
+      return later;
+    }
     case outcome::respond: break;
   }
   (void)out.patch_i32(0, static_cast<int32_t>(out.size() - 4));
   return {};
+}
+
+std::vector<uint8_t> deferred_response::frame() const {
+  std::vector<uint8_t> f;
+  f.reserve(head.size() + body.size());
+  f.insert(f.end(), head.begin(), head.end());
+  f.insert(f.end(), body.view().begin(), body.view().end());
+  const auto size = static_cast<uint32_t>(f.size() - 4);
+  for (int i = 0; i < 4; ++i)
+    f[static_cast<size_t>(i)] = static_cast<uint8_t>(size >> (24 - 8 * i));
+  return f;
 }
 
 void write_unsupported_api_versions(byte_writer& out) {

@@ -15,6 +15,7 @@
 #include "broker/producers.h"
 #include "broker/topics.h"
 #include "config/config.h"
+#include "groups/coordinator.h"
 #include "kafka/api.h"
 #include "kafka/header.h"
 
@@ -38,6 +39,7 @@ struct broker_options {
   std::chrono::milliseconds idle_timeout{10 * 60 * 1000};  // idle connections are closed
   fsync_policy fsync = fsync_policy::acks_all;
   storage::log_options log;
+  groups::coordinator_options groups;  // `sync` follows `fsync` (off only with `never`)
 };
 
 // What handlers share: options, topics, identity. Owned by the broker.
@@ -48,6 +50,7 @@ struct broker_state {
   topic_table topics;
   log_manager logs;
   producer_id_allocator producer_ids;
+  std::unique_ptr<groups::coordinator> groups;
   // Wakes the fetches waiting for data on this partition; set by the server.
   std::function<void(const std::string& topic, int32_t partition)> on_append;
 };
@@ -60,6 +63,24 @@ enum class outcome {
   respond,      // `out` holds the response body
   no_response,  // acks=0 produce: nothing goes back
   wait,         // not enough data yet: ask again when data arrives or `wait` has passed
+  deferred,     // the answer comes later, through `deferred` (JoinGroup, SyncGroup)
+};
+
+// A response that a handler gives later: a JoinGroup or SyncGroup parked until the rest of its
+// group catches up. The handler's callback writes the body and calls complete(); the server,
+// which set `wake`, then sends head + body.
+struct deferred_response {
+  std::vector<uint8_t> head;  // size prefix and response header (set by handle_request)
+  byte_writer body{128};
+  bool ready = false;
+  std::function<void()> wake;
+
+  void complete() {
+    ready = true;
+    if (wake) std::exchange(wake, nullptr)();
+  }
+  // The whole frame, with its size prefix patched.
+  [[nodiscard]] std::vector<uint8_t> frame() const;
 };
 
 struct request_context {
@@ -69,6 +90,8 @@ struct request_context {
   bool final_attempt = true;  // false: a handler may answer outcome::wait
   std::chrono::milliseconds wait{0};  // with outcome::wait: the longest the request may be held
   std::vector<std::pair<std::string, int32_t>> waiting_on;  // with outcome::wait: what wakes it
+  std::shared_ptr<deferred_response> deferred;              // with outcome::deferred
+  std::string_view peer;                                    // "host:port" of the client
 
   // The writable bytes of a view into the frame (record batches of a produce request).
   [[nodiscard]] std::span<uint8_t> writable(bytes_view part) const {
@@ -90,15 +113,17 @@ const api_entry* find_api(kafka::api_key key);
 
 // What the connection does after handle_request.
 struct handled {
-  enum kind { respond, silent, wait, close } what = respond;
+  enum kind { respond, silent, wait, deferred, close } what = respond;
   std::chrono::milliseconds wait_for{0};                    // with `wait`
   std::vector<std::pair<std::string, int32_t>> waiting_on;  // with `wait`: partitions to watch
+  std::shared_ptr<deferred_response> later;                 // with `deferred`
 };
 
 // Answers one request frame (the bytes after the size prefix) into `out`: size prefix, response
 // header, body. `close` when the connection must be closed (unparseable header, unknown API,
 // unsupported version, malformed body), after logging why with `peer`; `wait` when the request
-// should be retried later (with final_attempt once its time is up). Touches no sockets, so tests
+// should be retried later (with final_attempt once its time is up); `deferred` when the answer
+// will come through `later`. Touches no sockets, so tests
 // and fuzzers drive it directly.
 handled handle_request(broker_state& state, std::span<uint8_t> frame, byte_writer& out,
                        std::string_view peer, bool final_attempt = true);

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "broker/api_handlers.h"
 #include "broker/broker.h"
 
 namespace sluice::broker {
@@ -36,6 +37,8 @@ struct broker::impl {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> retention_loop();
+  asio::awaitable<void> group_loop();
+  asio::awaitable<bool> wait_for(deferred_response& later);
   asio::awaitable<void> serve(tcp::socket socket);
 };
 
@@ -116,6 +119,15 @@ asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
           h = handle_request(*state, frame, out, peer, /*final_attempt=*/last);
         }
       }
+      if (h.what == handled::deferred) {
+        // A JoinGroup or SyncGroup parked until its group moves on; the coordinator bounds the
+        // wait (rebalance and sync deadlines).
+        const std::shared_ptr<deferred_response> later = std::move(h.later);
+        if (!co_await wait_for(*later) || !socket.is_open()) co_return;
+        const std::vector<uint8_t> response = later->frame();
+        co_await asio::async_write(socket, asio::buffer(response), asio::use_awaitable);
+        continue;
+      }
       if (h.what == handled::close) co_return;
       if (frame.capacity() > (4u << 20)) std::vector<uint8_t>().swap(frame);  // do not hoard
       if (h.what == handled::respond) {
@@ -160,6 +172,34 @@ asio::awaitable<void> broker::impl::retention_loop() {
   }
 }
 
+namespace {
+// Forgets the server's wake-up call when the wait ends, however it ends.
+struct unhook {
+  deferred_response& d;
+  ~unhook() { d.wake = nullptr; }
+};
+}  // namespace
+
+asio::awaitable<bool> broker::impl::wait_for(deferred_response& later) {
+  if (later.ready) co_return true;
+  asio::steady_timer wake(io, asio::steady_timer::time_point::max());
+  later.wake = [&wake] { wake.cancel(); };
+  const unhook guard{later};
+  co_await wake.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  co_return later.ready;
+}
+
+asio::awaitable<void> broker::impl::group_loop() {
+  // Session expiry and the rebalance, sync and initial-delay deadlines, at a tenth of a second.
+  asio::steady_timer timer(io);
+  for (;;) {
+    timer.expires_after(std::chrono::milliseconds(100));
+    auto [ec] = co_await timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    state->groups->tick(group_clock());
+  }
+}
+
 broker::broker(broker_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
 
 broker::~broker() { stop(); }
@@ -177,6 +217,11 @@ result<void> broker::start() {
   if (auto opened = logs.open_all(*topics); !opened) return opened;
   auto producer_ids = producer_id_allocator::open(m.options.data_dir);
   if (!producer_ids) return std::unexpected(std::move(producer_ids).error());
+  groups::coordinator_options group_options = m.options.groups;
+  group_options.sync = m.options.fsync != fsync_policy::never;
+  auto coordinator = groups::coordinator::open(std::filesystem::path(m.options.data_dir) / "groups",
+                                               group_options, group_clock());
+  if (!coordinator) return std::unexpected(std::move(coordinator).error());
 
   const std::string where = m.options.listen.to_string();
   std::error_code ec;
@@ -202,7 +247,7 @@ result<void> broker::start() {
   m.state.emplace(broker_state{
       m.options, m.options.advertised.value_or(config::host_port{m.options.listen.host, port}),
       std::move(*cluster_id), std::move(*topics), std::move(logs), std::move(*producer_ids),
-      nullptr});
+      std::move(*coordinator), nullptr});
   m.state->on_append = [&m](const std::string& topic, int32_t partition) {
     for (auto& [timer, partitions] : m.parked) {
       for (const auto& [t, p] : partitions) {
@@ -215,6 +260,7 @@ result<void> broker::start() {
   };
   asio::co_spawn(m.io, m.accept_loop(), asio::detached);
   asio::co_spawn(m.io, m.retention_loop(), asio::detached);
+  asio::co_spawn(m.io, m.group_loop(), asio::detached);
   m.thread = std::thread([&m] { m.io.run(); });
   m.running = true;
   return {};

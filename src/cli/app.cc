@@ -16,11 +16,10 @@ namespace {
 // documents the interface; running such a command reports that it is not available yet.
 struct planned_options {
   std::string listen, advertised, data_dir, url, bootstrap, topic, duration, host, user, password,
-      keyspace, execute, file, format, pipeline, group, conf;
-  int64_t count = 0, partitions = 0, offset = 0;
+      keyspace, execute, file, format, pipeline, conf;
+  int64_t count = 0;
   double error_rate = 0, malformed_rate = 0;
   std::string latency;
-  bool to_earliest = false, to_latest = false;
 };
 
 // The deepest selected command, e.g. "topics" for `sluice topics nope`.
@@ -177,21 +176,37 @@ int run(int argc, char** argv) {
   topic_verb("describe", "Partitions, leaders, offsets and configs of a topic",
              topics_options::describe, true);
 
+  groups_options go;
   auto* groups = app.add_subcommand("groups", "Inspect consumer groups and reset their offsets");
-  groups->add_option("--bootstrap", p.bootstrap, "Kafka bootstrap servers host:port[,...]");
-  planned(groups->add_subcommand("list", "List consumer groups"), "group administration");
-  auto* groups_describe = groups->add_subcommand("describe", "Members, offsets and lag");
-  groups_describe->add_option("group", p.group, "Group id")->required();
-  planned(groups_describe, "group administration");
-  auto* groups_reset = groups->add_subcommand("reset-offsets", "Move a group's committed offsets");
-  groups_reset->add_option("group", p.group, "Group id")->required();
-  groups_reset->add_option("--topic", p.topic, "Topic")->required();
+  groups->add_option("--bootstrap", go.bootstrap,
+                     "Bootstrap servers host:port[,...] (default: kafka.bootstrap, else the "
+                     "embedded broker's address)");
+  auto group_verb = [&](const char* name, const char* help, groups_options::verb v) {
+    auto* sub = groups->add_subcommand(name, help);
+    if (v != groups_options::list) sub->add_option("group", go.group, "Group id")->required();
+    sub->callback([&, v] {
+      go.action = v;
+      action = [&] { return run_groups(g, go); };
+    });
+    return sub;
+  };
+  group_verb("list", "List consumer groups", groups_options::list);
+  group_verb("describe", "Members, offsets and lag", groups_options::describe);
+  auto* groups_reset = group_verb("reset-offsets", "Move a group's committed offsets",
+                                  groups_options::reset_offsets);
+  groups_reset->add_option("--topic", go.topic, "Topic")->required();
   auto* target = groups_reset->add_option_group("target", "Where to move the offsets");
-  target->add_flag("--to-earliest", p.to_earliest, "Earliest offsets");
-  target->add_flag("--to-latest", p.to_latest, "Latest offsets");
-  target->add_option("--to-offset", p.offset, "This offset");
+  bool to_earliest = false, to_latest = false;
+  target->add_flag("--to-earliest", to_earliest, "Earliest offsets");
+  target->add_flag("--to-latest", to_latest, "Latest offsets");
+  auto* to_offset =
+      target->add_option("--to-offset", go.offset, "This offset, within the partition's range");
   target->require_option(1);
-  planned(groups_reset, "group administration");
+  groups_reset->parse_complete_callback([&, to_offset] {
+    go.to = to_latest    ? groups_options::to_latest
+            : *to_offset ? groups_options::to_offset
+                         : groups_options::to_earliest;
+  });
 
   auto* dags = app.add_subcommand("dags", "List, trigger, pause and inspect DAGs");
   for (const char* name :

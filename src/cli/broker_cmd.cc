@@ -38,6 +38,10 @@ broker::broker_options broker_options_from(const config::config& c) {
   o.log.retention_bytes = c.broker.retention_bytes;
   o.log.retention_age =
       c.broker.retention_age.count() == 0 ? std::chrono::milliseconds(-1) : c.broker.retention_age;
+  o.groups.initial_rebalance_delay = c.broker.group_initial_rebalance_delay.count();
+  o.groups.min_session_timeout = c.broker.group_min_session_timeout.count();
+  o.groups.max_session_timeout = c.broker.group_max_session_timeout.count();
+  o.groups.offset_retention_ms = c.broker.offset_retention.count();
   switch (c.broker.fsync) {
     case config::fsync_policy::acks_all: o.fsync = broker::fsync_policy::acks_all; break;
     case config::fsync_policy::always: o.fsync = broker::fsync_policy::always; break;

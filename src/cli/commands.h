@@ -52,6 +52,17 @@ struct topics_options {
 };
 int run_topics(const global_options& g, const topics_options& o);
 
+struct groups_options {
+  enum verb { list, describe, reset_offsets } action = list;
+  std::string bootstrap;  // --bootstrap; default: kafka.bootstrap or the embedded broker
+  std::string group;
+  // reset-offsets: the topic, and where to move its offsets.
+  std::string topic;
+  enum target { to_earliest, to_latest, to_offset } to = to_earliest;
+  int64_t offset = 0;  // with to_offset
+};
+int run_groups(const global_options& g, const groups_options& o);
+
 int run_version();
 int run_config_check(const std::string& path);
 int run_config_docs();

@@ -88,6 +88,22 @@ const object_spec<broker_section>& spec_for(broker_section*) {
           make_field("retention_age", &broker_section::retention_age,
                      "Segments whose newest record is older than this are deleted, checked every 5 "
                      "minutes; 0s: keep forever (Kafka's `retention.ms`)."),
+          make_field("group_initial_rebalance_delay",
+                     &broker_section::group_initial_rebalance_delay,
+                     "How long a new consumer group waits for more members before its first "
+                     "generation, each newcomer extending the wait up to the rebalance timeout "
+                     "(Kafka's `group.initial.rebalance.delay.ms`, 3s there). 0s: a lone "
+                     "processor starts at once; raise it when many consumers start together."),
+          make_field("group_min_session_timeout", &broker_section::group_min_session_timeout,
+                     "Shortest session timeout a consumer may ask for; shorter ones are refused "
+                     "with INVALID_SESSION_TIMEOUT (Kafka's `group.min.session.timeout.ms`)."),
+          make_field("group_max_session_timeout", &broker_section::group_max_session_timeout,
+                     "Longest session timeout a consumer may ask for (Kafka's "
+                     "`group.max.session.timeout.ms`)."),
+          make_field("offset_retention", &broker_section::offset_retention,
+                     "Committed offsets of a group with no members are deleted this long after "
+                     "the later of their commit and the group becoming empty (Kafka's "
+                     "`offsets.retention.minutes`)."),
       },
       [](const where& w, schema::context& ctx, broker_section& b) {
         if (b.default_partitions < 1 || b.default_partitions > 10'000) {
@@ -108,6 +124,18 @@ const object_spec<broker_section>& spec_for(broker_section*) {
           ctx.report(schema::mark_at(w.node, {"retention_bytes"}, w.mark()),
                      w.path + ".retention_bytes",
                      fmt::format("must be -1 or more, got {}", b.retention_bytes));
+        }
+        if (b.group_min_session_timeout.count() < 1 ||
+            b.group_max_session_timeout < b.group_min_session_timeout ||
+            b.group_max_session_timeout.count() > INT32_MAX) {
+          ctx.report(schema::mark_at(w.node, {"group_max_session_timeout"}, w.mark()),
+                     w.path + ".group_max_session_timeout",
+                     "must be at least group_min_session_timeout (itself at least 1ms), and at "
+                     "most 24 days");
+        }
+        if (b.offset_retention.count() <= 0) {
+          ctx.report(schema::mark_at(w.node, {"offset_retention"}, w.mark()),
+                     w.path + ".offset_retention", "must be longer than 0s");
         }
         if (b.max_request_bytes < 1024 || b.max_request_bytes > INT32_MAX) {
           ctx.report(schema::mark_at(w.node, {"max_request_bytes"}, w.mark()),

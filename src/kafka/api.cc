@@ -22,6 +22,8 @@ std::string_view name(api_key k) {
     case api_key::delete_topics: return "DeleteTopics";
     case api_key::init_producer_id: return "InitProducerId";
     case api_key::describe_configs: return "DescribeConfigs";
+    case api_key::delete_groups: return "DeleteGroups";
+    case api_key::offset_delete: return "OffsetDelete";
   }
   return "Unknown";
 }

@@ -28,6 +28,8 @@ enum class api_key : int16_t {
   delete_topics = 20,
   init_producer_id = 22,
   describe_configs = 32,
+  delete_groups = 42,
+  offset_delete = 47,
 };
 std::string_view name(api_key k);
 
@@ -54,8 +56,17 @@ enum class error_code : int16_t {
   not_leader_or_follower = 6,
   request_timed_out = 7,
   message_too_large = 10,
+  offset_metadata_too_large = 12,
+  coordinator_not_available = 15,
+  not_coordinator = 16,
   invalid_topic_exception = 17,
   record_list_too_large = 18,
+  illegal_generation = 22,
+  inconsistent_group_protocol = 23,
+  invalid_group_id = 24,
+  unknown_member_id = 25,
+  invalid_session_timeout = 26,
+  rebalance_in_progress = 27,
   invalid_required_acks = 21,
   unsupported_version = 35,
   topic_already_exists = 36,
@@ -67,6 +78,12 @@ enum class error_code : int16_t {
   duplicate_sequence_number = 46,
   invalid_producer_epoch = 47,
   unknown_producer_id = 59,
+  non_empty_group = 68,
+  group_id_not_found = 69,
+  member_id_required = 79,
+  group_max_size_reached = 81,
+  fenced_instance_id = 82,
+  group_subscribed_to_topic = 86,
 };
 
 // Failures of decoding a request, mapped to a closed connection or an error response by the

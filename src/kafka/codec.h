@@ -252,17 +252,32 @@ constexpr layout layout_of(int16_t version) {
   return {version, M::flexible.contains(version)};
 }
 
-// Decodes a whole message body; bytes left over are an error (they mean a version mismatch).
+// Decodes one message from `r`, leaving `r` after it.
 template <versioned_message M>
-result<M> decode(bytes_view body, int16_t version) {
+result<M> decode_from(byte_reader& r, int16_t version) {
   if (!M::valid.contains(version)) {
     return make_error(errc::unsupported_version, fmt::format("version {}", version));
   }
-  byte_reader r(body);
   M m;
   SLUICE_TRY(read_value(r, layout_of<M>(version), m));
+  return m;
+}
+
+// Decodes a whole message body; bytes left over are an error (they mean a version mismatch).
+template <versioned_message M>
+result<M> decode(bytes_view body, int16_t version) {
+  byte_reader r(body);
+  M m = SLUICE_TRY(decode_from<M>(r, version));
   if (!r.empty()) return detail::malformed(fmt::format("{} trailing byte(s)", r.remaining()));
   return m;
+}
+
+// As decode(), but bytes after the message are ignored (as Kafka's own parser does). Only for
+// requests that a widely deployed client is known to pad: see the callers.
+template <versioned_message M>
+result<M> decode_ignoring_trailing_bytes(bytes_view body, int16_t version) {
+  byte_reader r(body);
+  return decode_from<M>(r, version);
 }
 
 template <versioned_message M>

@@ -24,12 +24,13 @@ def free_port():
 class Broker:
     """A `sluice broker` process on a free port, with its own data directory."""
 
-    def __init__(self, data_dir=None, extra=(), port=None):
+    def __init__(self, data_dir=None, extra=(), port=None, config=None):
         self.port = port or free_port()
         self.dir = data_dir or tempfile.mkdtemp(prefix="sluice-broker-")
         self.log = open(os.path.join(self.dir, "broker.log"), "a+")
         self.proc = subprocess.Popen(
-            [BIN, "broker", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.dir, *extra],
+            [BIN, *(("-c", config) if config else ()), "broker", "--listen",
+             f"127.0.0.1:{self.port}", "--data-dir", self.dir, *extra],
             stdout=self.log, stderr=self.log)
         deadline = time.time() + 20
         while time.time() < deadline:

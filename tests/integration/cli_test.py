@@ -4,9 +4,11 @@ Run by CTest with SLUICE_BIN set to the binary under test and SLUICE_SOURCE_DIR 
 """
 import json
 import os
+import socket
 import subprocess
 import tempfile
 import textwrap
+import time
 import unittest
 
 BIN = os.environ["SLUICE_BIN"]
@@ -17,6 +19,13 @@ COMMANDS = ["up", "broker", "store", "api", "ingest", "process", "scheduler", "c
 
 def sluice(*args, cwd=None):
     return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+
+
+def closed_port():
+    """A loopback port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class HelpAndVersion(unittest.TestCase):
@@ -78,6 +87,13 @@ class UsageErrors(unittest.TestCase):
 
     def test_bad_flag_value(self):
         self.check(["--log-level", "loud", "up"], "unknown log level 'loud'")
+
+    def test_reset_offsets_needs_exactly_one_target(self):
+        self.check(["groups", "reset-offsets", "g", "--topic", "t"],
+                   "Exactly 1 option from [--to-earliest,--to-latest,--to-offset] is required")
+        self.check(["groups", "reset-offsets", "g", "--topic", "t", "--to-earliest",
+                    "--to-offset", "3"], "and 2 were given")
+        self.check(["groups", "reset-offsets", "g", "--to-latest"], "--topic is required")
 
 
 class ConfigCheck(unittest.TestCase):
@@ -194,10 +210,21 @@ class Up(unittest.TestCase):
 
 class PlannedCommands(unittest.TestCase):
     def test_parts_not_built_yet_fail_clearly(self):
-        for cmd in (["store"], ["api"], ["groups", "list"], ["dags", "list"]):
+        for cmd in (["store"], ["api"], ["process"], ["dags", "list"]):
             r = sluice(*cmd)
             self.assertEqual(r.returncode, 1, cmd)
             self.assertIn("is not available in sluice", r.stderr)
+
+
+class GroupsCommand(unittest.TestCase):
+    def test_unreachable_broker(self):
+        address = f"127.0.0.1:{closed_port()}"
+        start = time.monotonic()
+        r = sluice("groups", "list", "--bootstrap", address)
+        self.assertLess(time.monotonic() - start, 30)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertIn(f"sluice groups: cannot reach the broker at {address}", r.stderr)
 
 
 if __name__ == "__main__":
