@@ -3,9 +3,11 @@
 // response frame (its size prefix matches).
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "broker/handlers.h"
 
@@ -30,6 +32,7 @@ sluice::broker::broker_state& state() {
     if (!ids) std::abort();
     sluice::groups::coordinator_options g;
     g.sync = false;
+    g.offset_retention_ms = 1;  // see expire_groups()
     auto coordinator = sluice::groups::coordinator::open(dir / "groups", g, {});
     if (!coordinator) std::abort();
     return new sluice::broker::broker_state{o,
@@ -44,6 +47,18 @@ sluice::broker::broker_state& state() {
   return *s;
 }
 
+// Inputs create groups, members and committed offsets that would only expire with time. Every
+// thousand inputs, let two hours pass for the coordinator, so memory stays bounded on long runs.
+void expire_groups() {
+  static int inputs = 0;
+  static int64_t jump_ms = 0;
+  if (++inputs % 1000 != 0) return;
+  jump_ms += 2 * 3600 * 1000;
+  const auto steady = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now().time_since_epoch());
+  state().groups->tick({steady.count() + jump_ms, sluice::wall_clock_ms() + jump_ms});
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -51,6 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Produce rewrites offsets in place: hand it a copy of the input.
   std::vector<uint8_t> frame(data, data + size);
   const auto h = sluice::broker::handle_request(state(), frame, out, "fuzz");
+  expire_groups();
   if (h.what == sluice::broker::handled::respond) {
     sluice::byte_reader r(out.view());
     auto n = r.read_i32();

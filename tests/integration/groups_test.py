@@ -245,6 +245,38 @@ class LibrdkafkaGroups(GroupTest):
         self.assertEqual(run(), [200, 299], "committed offsets survive a broker restart")
 
 
+    def test_a_restarted_static_member_gets_its_partitions_back_without_waiting(self):
+        addr = self.broker.address
+        create_topic(addr, "static", 2)
+        script = textwrap.dedent("""\
+            import sys, time
+            from confluent_kafka import Consumer
+            c = Consumer({"bootstrap.servers": sys.argv[1], "group.id": "statics",
+                          "group.instance.id": "worker-1", "session.timeout.ms": 30000,
+                          "auto.offset.reset": "earliest"})
+            got = []
+            c.subscribe(["static"], on_assign=lambda c, ps: got.extend(p.partition for p in ps))
+            start = time.time()
+            while not got and time.time() - start < 20:
+                c.poll(0.1)
+            print(sorted(got), round(time.time() - start, 1))
+            c.close()  # a static member leaves no LeaveGroup behind: its slot waits for it
+        """)
+
+        def run():
+            r = subprocess.run([PY, "-c", script, addr], capture_output=True, text=True,
+                               timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+            partitions, seconds = r.stdout.rsplit(" ", 1)
+            return partitions, float(seconds)
+
+        self.assertEqual(run()[0], "[0, 1]")
+        partitions, seconds = run()
+        self.assertEqual(partitions, "[0, 1]")
+        self.assertLess(seconds, 10, "the restarted member took over its identity at once, "
+                                     "not after the 30 s session timeout")
+
+
 class OtherClients(GroupTest):
     def test_kafka_python_consumer_group(self):
         addr = self.broker.address
