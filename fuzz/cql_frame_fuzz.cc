@@ -1,10 +1,12 @@
 // CQL native protocol v4 frames on arbitrary bytes: the header checks, then every body primitive
 // a server reads from a request (STARTUP's string map, QUERY's long string, consistency and values,
-// REGISTER's string list, ...). None may read past the input or crash; anything accepted
-// re-encodes to bytes that decode to the same thing.
+// REGISTER's string list, ...), type options, value validation and key encoding. None may read past
+// the input or crash; anything accepted re-encodes to bytes that decode to the same thing.
 #include <cstdlib>
 
 #include "cql/frame.h"
+#include "cql/key_encoding.h"
+#include "cql/types.h"
 #include "cql/wire.h"
 
 namespace {
@@ -32,7 +34,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The selector picks which primitive sequence to read, so every reader sees every shape.
   const uint8_t selector = size > 0 ? data[0] : 0;
   byte_reader r(body);
-  switch (selector % 6) {
+  switch (selector % 7) {
+    case 6:
+      // A type in result metadata's [option] form, then a value of it: validation, and the
+      // order-preserving key encoding of anything valid.
+      if (auto t = cql::data_type::read_option(r)) {
+        const bytes_view value = body.subspan(r.position());
+        if (t->validate(value) && !t->is_collection()) {
+          byte_writer key;
+          check(cql::encode_key_component(*t, value, selector & 0x80, key).has_value());
+        }
+        (void)cql::data_type::parse(as_string_view(value));
+      }
+      break;
     case 0:
       if (auto m = cql::wire::read_string_map(r)) {
         byte_writer w;

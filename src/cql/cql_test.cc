@@ -26,7 +26,8 @@ TEST(Murmur3, MatchesCassandraTokens) {
       {"000102030405060708090a0b0c0d0e0f", 4920504430128807728LL},
       {"000102030405060708090a0b0c0d0e0f10", 6662781046685680142LL},
       {"ffffffffffffff", 4860178782003914630LL},
-      {"c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5"
+      {"c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f"
+       "5"
        "f6f7f8f9fafbfcfdfe",
        6322383030230670822LL},
   };

@@ -11,6 +11,8 @@ std::string_view describe(errc e) {
     case errc::unsupported_version: return "unsupported protocol version";
     case errc::frame_too_large: return "frame too large";
     case errc::unknown_opcode: return "unknown opcode";
+    case errc::invalid_type: return "invalid type";
+    case errc::invalid_value: return "invalid value";
   }
   return "unknown";
 }

@@ -16,16 +16,6 @@
 
 namespace sluice::cql {
 
-enum class errc {
-  ok = 0,
-  malformed,            // bytes that do not follow the protocol's layout
-  unsupported_version,  // a protocol version other than 4
-  frame_too_large,      // a body longer than the configured limit
-  unknown_opcode,
-};
-std::string_view describe(errc e);
-std::string_view category_name(errc);
-
 struct frame_header {
   uint8_t version = protocol_version;  // without the response bit
   bool response = false;

@@ -95,8 +95,7 @@ int64_t murmur3_token(bytes_view key) {
   h2 = fmix(h2);
   h1 += h2;
   const auto token = static_cast<int64_t>(h1);
-  return token == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max()
-                                                      : token;
+  return token == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max() : token;
 }
 
 }  // namespace sluice::cql

@@ -8,6 +8,19 @@
 
 namespace sluice::cql {
 
+// Failures of the codec, mapped to CQL errors or a closed connection by the server.
+enum class errc {
+  ok = 0,
+  malformed,            // bytes that do not follow the protocol's layout
+  unsupported_version,  // a protocol version other than 4
+  frame_too_large,      // a body longer than the configured limit
+  unknown_opcode,
+  invalid_type,   // a type name or [option] that is not a CQL type sluice serves
+  invalid_value,  // bytes that are not a value of their type
+};
+std::string_view describe(errc e);
+std::string_view category_name(errc);
+
 inline constexpr uint8_t protocol_version = 4;
 inline constexpr uint8_t response_bit = 0x80;  // set in the version byte of responses
 inline constexpr size_t header_size = 9;
