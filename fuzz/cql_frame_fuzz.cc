@@ -6,6 +6,7 @@
 
 #include "cql/frame.h"
 #include "cql/key_encoding.h"
+#include "cql/messages.h"
 #include "cql/types.h"
 #include "cql/wire.h"
 
@@ -28,6 +29,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto again = cql::parse_header(w.view(), 1 << 20);
       check(again && again->stream == h->stream && again->length == h->length &&
             again->op == h->op && again->flags == h->flags);
+      // The body as the message its opcode names, both directions' decoders.
+      const bytes_view rest = in.subspan(cql::header_size);
+      switch (h->op) {
+        case cql::opcode::startup: (void)cql::decode_startup(rest); break;
+        case cql::opcode::register_: (void)cql::decode_register(rest); break;
+        case cql::opcode::auth_response: (void)cql::decode_auth_response(rest); break;
+        case cql::opcode::prepare: (void)cql::decode_prepare(rest); break;
+        case cql::opcode::batch: (void)cql::decode_batch(rest); break;
+        case cql::opcode::error: (void)cql::decode_error(rest); break;
+        case cql::opcode::supported: (void)cql::decode_supported(rest); break;
+        case cql::opcode::result: (void)cql::decode_result(rest); break;
+        case cql::opcode::query:
+          if (auto q = cql::decode_query(rest)) {
+            byte_writer w;
+            cql::encode(w, *q);
+            auto back = cql::decode_query(w.view());
+            check(back && back->query == q->query &&
+                  back->params.values.size() == q->params.values.size());
+          }
+          break;
+        case cql::opcode::execute: (void)cql::decode_execute(rest); break;
+        default: break;
+      }
     }
   }
   const bytes_view body = size > cql::header_size ? in.subspan(cql::header_size) : in;

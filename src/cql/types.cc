@@ -15,16 +15,16 @@ struct named {
 
 // Scalar names, with the name Cassandra shows first for each id.
 constexpr named scalars[] = {
-    {"ascii", type_id::ascii},         {"bigint", type_id::bigint},
-    {"blob", type_id::blob},           {"boolean", type_id::boolean},
-    {"counter", type_id::counter},     {"decimal", type_id::decimal},
-    {"double", type_id::double_},      {"float", type_id::float_},
-    {"int", type_id::int_},            {"timestamp", type_id::timestamp},
-    {"uuid", type_id::uuid},           {"text", type_id::varchar},
-    {"varchar", type_id::varchar},     {"varint", type_id::varint},
-    {"timeuuid", type_id::timeuuid},   {"inet", type_id::inet},
-    {"date", type_id::date},           {"time", type_id::time},
-    {"smallint", type_id::smallint},   {"tinyint", type_id::tinyint},
+    {"ascii", type_id::ascii},       {"bigint", type_id::bigint},
+    {"blob", type_id::blob},         {"boolean", type_id::boolean},
+    {"counter", type_id::counter},   {"decimal", type_id::decimal},
+    {"double", type_id::double_},    {"float", type_id::float_},
+    {"int", type_id::int_},          {"timestamp", type_id::timestamp},
+    {"uuid", type_id::uuid},         {"text", type_id::varchar},
+    {"varchar", type_id::varchar},   {"varint", type_id::varint},
+    {"timeuuid", type_id::timeuuid}, {"inet", type_id::inet},
+    {"date", type_id::date},         {"time", type_id::time},
+    {"smallint", type_id::smallint}, {"tinyint", type_id::tinyint},
 };
 
 std::unexpected<error> bad_type(std::string message) {
@@ -246,7 +246,8 @@ result<void> data_type::validate(bytes_view v) const {
           if (auto ok = params[k].validate(*e); !ok) return ok;
         }
       }
-      if (!r.empty()) return bad_value(*this, fmt::format("{} bytes after the elements", r.remaining()));
+      if (!r.empty())
+        return bad_value(*this, fmt::format("{} bytes after the elements", r.remaining()));
       return {};
     }
     default: return {};  // blob: anything

@@ -154,9 +154,9 @@ TEST(KeyEncoding, VarintsAndDecimals) {
   std::vector<uint8_t> padded = {0x00, 0x00, 0x05};  // 5 with redundant sign bytes
   EXPECT_EQ(key(type("varint"), padded), key(type("varint"), varint(5)));
 
-  expect_ordered(type("decimal"), {decimal(-150, 1), decimal(-15, 1), decimal(-1, 3),
-                                   decimal(0, 0), decimal(1, 3), decimal(15, 1), decimal(2, 0),
-                                   decimal(1, -1), decimal(101, 1), decimal(11, 0)});
+  expect_ordered(type("decimal"),
+                 {decimal(-150, 1), decimal(-15, 1), decimal(-1, 3), decimal(0, 0), decimal(1, 3),
+                  decimal(15, 1), decimal(2, 0), decimal(1, -1), decimal(101, 1), decimal(11, 0)});
   EXPECT_EQ(key(type("decimal"), decimal(15, 1)), key(type("decimal"), decimal(150, 2)))
       << "1.5 and 1.50 are one key, as Cassandra compares them";
   EXPECT_EQ(key(type("decimal"), decimal(0, 0)), key(type("decimal"), decimal(0, 5)));
@@ -186,7 +186,9 @@ TEST(KeyEncoding, TokensSortSigned) {
   encode_token(std::numeric_limits<int64_t>::min(), a);
   encode_token(-1, b);
   encode_token(5, c);
-  auto bytes = [](const byte_writer& w) { return std::vector<uint8_t>(w.view().begin(), w.view().end()); };
+  auto bytes = [](const byte_writer& w) {
+    return std::vector<uint8_t>(w.view().begin(), w.view().end());
+  };
   EXPECT_LT(bytes(a), bytes(b));
   EXPECT_LT(bytes(b), bytes(c));
 }
