@@ -159,7 +159,8 @@ result<rows_metadata> read_rows_metadata(byte_reader& r) {
 
 }  // namespace
 
-// --- requests -------------------------------------------------------------------------------------
+// --- requests
+// -------------------------------------------------------------------------------------
 
 result<startup_request> decode_startup(bytes_view body) {
   return whole<startup_request>(body, [](byte_reader& r) -> result<startup_request> {
@@ -269,7 +270,8 @@ void encode(byte_writer& w, const batch_request& m) {
   if (m.timestamp) w.write_i64(*m.timestamp);
 }
 
-// --- responses ------------------------------------------------------------------------------------
+// --- responses
+// ------------------------------------------------------------------------------------
 
 result<error_response> decode_error(bytes_view body) {
   byte_reader r(body);
@@ -379,7 +381,8 @@ result<result_response> decode_result(bytes_view body) {
         if (pk < 0 || static_cast<size_t>(pk) * 2 > r.remaining()) {
           return malformed(fmt::format("{} partition key indexes", pk));
         }
-        for (int32_t i = 0; i < pk; ++i) p.partition_key_indexes.push_back(SLUICE_TRY(r.read_u16()));
+        for (int32_t i = 0; i < pk; ++i)
+          p.partition_key_indexes.push_back(SLUICE_TRY(r.read_u16()));
         p.bound = SLUICE_TRY(read_specs(r, count, flags & rows_flags::global_tables));
         p.result = SLUICE_TRY(read_rows_metadata(r));
         return m;

@@ -17,7 +17,8 @@
 
 namespace sluice::cql {
 
-// --- requests -------------------------------------------------------------------------------------
+// --- requests
+// -------------------------------------------------------------------------------------
 
 struct startup_request {
   wire::string_map options;  // CQL_VERSION (required), COMPRESSION, ...
@@ -87,7 +88,8 @@ struct batch_request {
 result<batch_request> decode_batch(bytes_view body);
 void encode(byte_writer& w, const batch_request& m);
 
-// --- responses ------------------------------------------------------------------------------------
+// --- responses
+// ------------------------------------------------------------------------------------
 
 struct error_response {
   error_code code = error_code::server_error;
@@ -136,9 +138,9 @@ struct rows_result {
 
 struct prepared_result {
   std::vector<uint8_t> id;
-  std::vector<column_spec> bound;          // the bind markers, in order
+  std::vector<column_spec> bound;               // the bind markers, in order
   std::vector<uint16_t> partition_key_indexes;  // which markers bind the partition key
-  rows_metadata result;                    // columns of the rows it returns (none for writes)
+  rows_metadata result;                         // columns of the rows it returns (none for writes)
 };
 
 struct schema_change {

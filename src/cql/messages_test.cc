@@ -146,7 +146,8 @@ TEST(Messages, BadBodiesAreRefused) {
   EXPECT_FALSE(decode_batch(batch_of_many));
   const std::vector<uint8_t> bad_batch_type = {0x07, 0x00, 0x00, 0x00, 0x01, 0x00};
   EXPECT_FALSE(decode_batch(bad_batch_type));
-  const std::vector<uint8_t> many_rows = {0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 1, 0x7f, 0xff, 0xff, 0xff};
+  const std::vector<uint8_t> many_rows = {0, 0, 0, 2, 0,    0,    0,    4,
+                                          0, 0, 0, 1, 0x7f, 0xff, 0xff, 0xff};
   EXPECT_FALSE(decode_result(many_rows)) << "rows the body cannot hold";
   const std::vector<uint8_t> unknown_kind = {0, 0, 0, 9};
   EXPECT_FALSE(decode_result(unknown_kind));
