@@ -14,9 +14,17 @@ namespace sluice::parser {
 // A value in a statement: a literal, a bind marker, a collection literal or a function call.
 struct term {
   enum class kind : uint8_t {
-    string, integer, floating, boolean, uuid, blob, null,
-    bind,      // ? or :name; `bind_index` is its position among the statement's markers
-    list, set, map,  // `items` (a map's keys and values alternate)
+    string,
+    integer,
+    floating,
+    boolean,
+    uuid,
+    blob,
+    null,
+    bind,  // ? or :name; `bind_index` is its position among the statement's markers
+    list,
+    set,
+    map,       // `items` (a map's keys and values alternate)
     function,  // `text` is the name (now, uuid, totimestamp, ...), `items` the arguments
   };
   kind what = kind::null;
@@ -153,8 +161,8 @@ struct statement {
   std::variant<create_keyspace, drop_keyspace, use_keyspace, create_table, drop_table,
                truncate_table, alter_table_add, insert, update, delete_, select, batch>
       body;
-  int bind_count = 0;                     // bind markers in the statement
-  std::vector<std::string> bind_names;    // their names (`:name`), empty strings for `?`
+  int bind_count = 0;                   // bind markers in the statement
+  std::vector<std::string> bind_names;  // their names (`:name`), empty strings for `?`
 };
 
 }  // namespace sluice::parser

@@ -169,7 +169,8 @@ class lexer {
     size_t n = rest[0] == '-' ? 1 : 0;
     while (n < rest.size() && std::isdigit(static_cast<unsigned char>(rest[n]))) ++n;
     bool floating = false;
-    if (n + 1 < rest.size() && rest[n] == '.' && std::isdigit(static_cast<unsigned char>(rest[n + 1]))) {
+    if (n + 1 < rest.size() && rest[n] == '.' &&
+        std::isdigit(static_cast<unsigned char>(rest[n + 1]))) {
       floating = true;
       ++n;
       while (n < rest.size() && std::isdigit(static_cast<unsigned char>(rest[n]))) ++n;

@@ -20,15 +20,15 @@ std::string_view describe(errc e);
 std::string_view category_name(errc);
 
 enum class token_kind {
-  identifier,         // folded to lower case; `quoted` tells "Quoted" ones apart
-  string,             // the text, unescaped
-  integer,            // as written, with its sign if the lexer saw one attached
+  identifier,  // folded to lower case; `quoted` tells "Quoted" ones apart
+  string,      // the text, unescaped
+  integer,     // as written, with its sign if the lexer saw one attached
   floating,
   uuid,
-  blob,               // 0x..., as written
-  bind,               // ?
-  named_bind,         // :name (text is the name)
-  symbol,             // ( ) , ; . * = < > <= >= != [ ] { } : + -
+  blob,        // 0x..., as written
+  bind,        // ?
+  named_bind,  // :name (text is the name)
+  symbol,      // ( ) , ; . * = < > <= >= != [ ] { } : + -
   end,
 };
 

@@ -95,15 +95,21 @@ class parser {
   // the stack.
   static constexpr int max_depth = 32;
 
-  result<term> parse_term() {
+  // Runs `fn` one nesting level deeper, or refuses when the text nests too deep.
+  template <class Fn>
+  auto nested(std::string_view what, Fn fn) -> decltype(fn()) {
     if (depth_ >= max_depth) {
-      return make_error(errc::syntax, fmt::format("line {}:{} values nest deeper than {} levels",
-                                                  peek().line, peek().column, max_depth));
+      return make_error(errc::syntax, fmt::format("line {}:{} {} nest deeper than {} levels",
+                                                  peek().line, peek().column, what, max_depth));
     }
     ++depth_;
-    auto t = parse_term_inner();
+    auto r = fn();
     --depth_;
-    return t;
+    return r;
+  }
+
+  result<term> parse_term() {
+    return nested("values", [this] { return parse_term_inner(); });
   }
 
   result<term> parse_term_inner() {
@@ -228,15 +234,17 @@ class parser {
       (void)(accept_keyword("table") || accept_keyword("columnfamily"));
       return statement{truncate_table{SLUICE_TRY(table_name())}};
     }
-    if (accept_keyword("use")) return statement{use_keyspace{SLUICE_TRY(identifier("a keyspace name"))}};
+    if (accept_keyword("use"))
+      return statement{use_keyspace{SLUICE_TRY(identifier("a keyspace name"))}};
     if (accept_keyword("alter")) return wrap(alter_table_body());
     if (accept_keyword("insert")) return wrap(insert_body());
     if (accept_keyword("update")) return wrap(update_body());
     if (accept_keyword("delete")) return wrap(delete_body());
     if (accept_keyword("select")) return wrap(select_body());
     if (accept_keyword("begin")) return wrap(batch_body());
-    return unexpected("a statement (CREATE, DROP, ALTER, TRUNCATE, USE, INSERT, UPDATE, DELETE, "
-                      "SELECT, BEGIN BATCH)");
+    return unexpected(
+        "a statement (CREATE, DROP, ALTER, TRUNCATE, USE, INSERT, UPDATE, DELETE, "
+        "SELECT, BEGIN BATCH)");
   }
 
   template <class T>
@@ -480,7 +488,8 @@ class parser {
     }
     if (!found) return unexpected("an operator (=, <, <=, >, >=, IN, CONTAINS)");
     ++pos_;
-    r.values.push_back(SLUICE_TRY(r.columns.size() > 1 && !r.token ? tuple_or_term() : token_or_term()));
+    r.values.push_back(
+        SLUICE_TRY(r.columns.size() > 1 && !r.token ? tuple_or_term() : token_or_term()));
     return r;
   }
 
@@ -564,14 +573,7 @@ class parser {
   }
 
   result<selector> parse_selector() {
-    if (depth_ >= max_depth) {
-      return make_error(errc::syntax, fmt::format("line {}:{} selectors nest deeper than {} levels",
-                                                  peek().line, peek().column, max_depth));
-    }
-    ++depth_;
-    auto s = parse_selector_inner();
-    --depth_;
-    return s;
+    return nested("selectors", [this] { return parse_selector_inner(); });
   }
 
   result<selector> parse_selector_inner() {

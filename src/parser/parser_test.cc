@@ -23,8 +23,9 @@ std::string syntax_error(std::string_view text) {
 }
 
 TEST(Lexer, TokensAndPositions) {
-  auto t = *tokenize("SELECT \"MyCol\", x FROM t -- comment\nWHERE k = 'it''s' AND u = "
-                     "123e4567-e89b-12d3-a456-426614174000 AND b = 0xCAFE AND f = -1.5e3 /* c */;");
+  auto t = *tokenize(
+      "SELECT \"MyCol\", x FROM t -- comment\nWHERE k = 'it''s' AND u = "
+      "123e4567-e89b-12d3-a456-426614174000 AND b = 0xCAFE AND f = -1.5e3 /* c */;");
   EXPECT_TRUE(t[0].is_keyword("select"));
   EXPECT_EQ(t[1].text, "MyCol");
   EXPECT_TRUE(t[1].quoted);
@@ -81,8 +82,9 @@ TEST(Parser, CompositeKeysAndClusteringOrder) {
 }
 
 TEST(Parser, WritesWithBindMarkers) {
-  auto s = *parse("INSERT INTO ks.t (id, name, tags, attrs) VALUES (?, :name, {'a', 'b'}, "
-                  "{'k': 1}) IF NOT EXISTS USING TTL 86400 AND TIMESTAMP ?");
+  auto s = *parse(
+      "INSERT INTO ks.t (id, name, tags, attrs) VALUES (?, :name, {'a', 'b'}, "
+      "{'k': 1}) IF NOT EXISTS USING TTL 86400 AND TIMESTAMP ?");
   const auto& i = std::get<insert>(s.body);
   EXPECT_EQ(s.bind_count, 3);
   EXPECT_EQ(s.bind_names, (std::vector<std::string>{"", "name", ""}));
@@ -159,13 +161,15 @@ TEST(Parser, BatchesAndOtherStatements) {
 TEST(Parser, SyntaxErrorsSayWhereAndWhat) {
   EXPECT_EQ(syntax_error("SELECT * FRM t"), "line 1:10 expected FROM, found 'frm'");
   EXPECT_EQ(syntax_error("SELEC * FROM t").substr(0, 21), "line 1:1 expected a s");
-  EXPECT_EQ(syntax_error("SELECT * FROM t\nWHERE a = "), "line 2:11 expected a value, found "
-                                                         "the end of the statement");
+  EXPECT_EQ(syntax_error("SELECT * FROM t\nWHERE a = "),
+            "line 2:11 expected a value, found "
+            "the end of the statement");
   EXPECT_EQ(syntax_error("SELECT * FROM t; x"),
             "line 1:18 expected the end of the statement, found 'x'");
   EXPECT_FALSE(parse("UPDATE t SET a = 1 WHERE b = 2 IF a = 1")) << "no lightweight transactions";
   EXPECT_FALSE(parse(""));
-  EXPECT_TRUE(parse("INSERT INTO t (a) VALUES (" + std::string(20, '[') + std::string(20, ']') + ")"));
+  EXPECT_TRUE(
+      parse("INSERT INTO t (a) VALUES (" + std::string(20, '[') + std::string(20, ']') + ")"));
   EXPECT_FALSE(parse("INSERT INTO t (a) VALUES (" + std::string(100000, '[') + ")"))
       << "nesting is bounded, not a stack overflow";
 }
