@@ -146,6 +146,7 @@ result<rows_metadata> read_rows_metadata(byte_reader& r) {
   rows_metadata m;
   const int32_t flags = SLUICE_TRY(r.read_i32());
   m.column_count = SLUICE_TRY(r.read_i32());
+  if (m.column_count < 0) return malformed(fmt::format("{} columns", m.column_count));
   if (flags & rows_flags::more_pages) {
     auto state = SLUICE_TRY(wire::read_bytes(r));
     if (state) m.paging_state.emplace(state->begin(), state->end());
@@ -357,10 +358,14 @@ result<result_response> decode_result(bytes_view body) {
       case result_kind::rows: {
         m.rows.metadata = SLUICE_TRY(read_rows_metadata(r));
         m.rows.row_count = SLUICE_TRY(r.read_i32());
-        const int64_t cells = int64_t{m.rows.row_count} * m.rows.metadata.column_count;
-        if (m.rows.row_count < 0 || cells * 4 > static_cast<int64_t>(r.remaining())) {
+        // Every cell takes at least 4 bytes: more rows than the body can hold is a lie (checked
+        // by division, so that no product of two claimed counts can overflow).
+        const auto columns = static_cast<size_t>(m.rows.metadata.column_count);
+        if (m.rows.row_count < 0 ||
+            (columns > 0 && static_cast<size_t>(m.rows.row_count) > r.remaining() / 4 / columns)) {
           return malformed(fmt::format("{} rows in {} bytes", m.rows.row_count, r.remaining()));
         }
+        const int64_t cells = int64_t{m.rows.row_count} * m.rows.metadata.column_count;
         for (int64_t i = 0; i < cells; ++i) {
           auto cell = SLUICE_TRY(wire::read_bytes(r));
           if (cell) {

@@ -149,6 +149,13 @@ TEST(Messages, BadBodiesAreRefused) {
   const std::vector<uint8_t> many_rows = {0, 0, 0, 2, 0,    0,    0,    4,
                                           0, 0, 0, 1, 0x7f, 0xff, 0xff, 0xff};
   EXPECT_FALSE(decode_result(many_rows)) << "rows the body cannot hold";
+  // No metadata, 0x2a000000 columns, 0x7fffffff rows: a product that overflows int64 if computed.
+  const std::vector<uint8_t> huge_product = {0,    0, 0, 2, 0,    0,    0,    4,
+                                             0x2a, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff};
+  EXPECT_FALSE(decode_result(huge_product));
+  const std::vector<uint8_t> negative_columns = {0,    0,    0,    2,    0, 0, 0, 4,
+                                                 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0};
+  EXPECT_FALSE(decode_result(negative_columns));
   const std::vector<uint8_t> unknown_kind = {0, 0, 0, 9};
   EXPECT_FALSE(decode_result(unknown_kind));
 }
