@@ -293,11 +293,11 @@ class parser {
     int depth = 0;
     for (;;) {
       const token& t = peek();
-      if (t.kind == token_kind::end) return unexpected("a type");
-      if (depth == 0 && (t.is_symbol(",") || t.is_symbol(")") || t.is_keyword("static") ||
-                         t.is_keyword("primary"))) {
+      if (depth == 0 && (t.kind == token_kind::end || t.is_symbol(",") || t.is_symbol(")") ||
+                         t.is_symbol(";") || t.is_keyword("static") || t.is_keyword("primary"))) {
         break;
       }
+      if (t.kind == token_kind::end) return unexpected("a type");
       if (t.is_symbol("<")) ++depth;
       if (t.is_symbol(">")) --depth;
       if (depth < 0) return unexpected("a type");

@@ -156,6 +156,10 @@ TEST(Parser, BatchesAndOtherStatements) {
   auto a = parsed<alter_table_add>("ALTER TABLE t ADD (x int, y list<text>)");
   EXPECT_EQ(a.columns.size(), 2u);
   EXPECT_EQ(a.columns[1].type, "list<text>");
+  EXPECT_EQ(parsed<alter_table_add>("ALTER TABLE t ADD phone text").columns[0].type, "text");
+  EXPECT_EQ(parsed<alter_table_add>("ALTER TABLE t ADD m map<text, int>;").columns[0].type,
+            "map<text, int>");
+  EXPECT_FALSE(parse("ALTER TABLE t ADD m map<text, int")) << "an unclosed type";
 }
 
 TEST(Parser, SyntaxErrorsSayWhereAndWhat) {
