@@ -41,7 +41,8 @@ std::array<uint8_t, 16> random_uuid() {
 }
 
 std::string keyspace_json(const keyspace_schema& k) {
-  return json{{"name", k.name}, {"replication", k.replication}, {"durable_writes", k.durable_writes}}
+  return json{
+      {"name", k.name}, {"replication", k.replication}, {"durable_writes", k.durable_writes}}
       .dump();
 }
 
@@ -54,8 +55,8 @@ std::string table_json(const table_schema& t) {
                     {"position", c.position},
                     {"descending", c.descending}});
   }
-  return json{{"keyspace", t.keyspace}, {"name", t.name},       {"id", t.id},
-              {"uuid", t.uuid},         {"columns", cols}}
+  return json{
+      {"keyspace", t.keyspace}, {"name", t.name}, {"id", t.id}, {"uuid", t.uuid}, {"columns", cols}}
       .dump();
 }
 
@@ -115,7 +116,8 @@ result<catalog> catalog::open(kv_store& kv) {
   // Ids are never reused, even those of dropped tables: their rows may not be deleted yet.
   for (const auto& [key, value] : SLUICE_TRY(kv.scan(next_id_key))) {
     try {
-      c.next_table_id_ = std::max<uint32_t>(c.next_table_id_, static_cast<uint32_t>(std::stoul(value)));
+      c.next_table_id_ =
+          std::max<uint32_t>(c.next_table_id_, static_cast<uint32_t>(std::stoul(value)));
     } catch (const std::exception&) {
       return make_error(errc::storage, fmt::format("unreadable next table id '{}'", value));
     }

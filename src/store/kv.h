@@ -24,7 +24,8 @@ class kv_store {
   // Applies every change or none. With `sync`, returns once the write-ahead log is on disk.
   virtual result<void> write(std::span<const kv_change> changes) = 0;
   // Every key starting with `prefix`, in key order, with its value.
-  virtual result<std::vector<std::pair<std::string, std::string>>> scan(std::string_view prefix) = 0;
+  virtual result<std::vector<std::pair<std::string, std::string>>> scan(
+      std::string_view prefix) = 0;
 };
 
 // A RocksDB database in `dir` (created if missing). `sync`: fsync the WAL on every write, as

@@ -114,10 +114,12 @@ result<table_schema> table_from(const parser::create_table& ddl, std::string_vie
   for (size_t i = 0; i < ddl.clustering.size(); ++i) {
     SLUICE_TRY(key_column(ddl.clustering[i], column_kind::clustering, static_cast<int>(i)));
   }
-  if (ddl.clustering.empty() &&
-      std::ranges::any_of(t.columns, [](const column& c) { return c.kind == column_kind::static_; })) {
-    return invalid("Static columns are only useful (and thus allowed) if the table has at least one "
-                   "clustering column");
+  if (ddl.clustering.empty() && std::ranges::any_of(t.columns, [](const column& c) {
+        return c.kind == column_kind::static_;
+      })) {
+    return invalid(
+        "Static columns are only useful (and thus allowed) if the table has at least one "
+        "clustering column");
   }
   if (!ddl.clustering_order.empty()) {
     if (ddl.clustering_order.size() > ddl.clustering.size()) {

@@ -47,9 +47,9 @@ struct keyspace_schema {
 struct table_schema {
   std::string keyspace;
   std::string name;
-  uint32_t id = 0;                  // the prefix of its rows' keys; 0 until the catalog assigns it
-  std::array<uint8_t, 16> uuid{};   // system_schema.tables.id
-  std::vector<column> columns;      // in declaration order
+  uint32_t id = 0;                 // the prefix of its rows' keys; 0 until the catalog assigns it
+  std::array<uint8_t, 16> uuid{};  // system_schema.tables.id
+  std::vector<column> columns;     // in declaration order
   bool operator==(const table_schema&) const = default;
 
   [[nodiscard]] const column* find(std::string_view name) const;

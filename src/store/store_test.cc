@@ -110,17 +110,17 @@ TEST_F(CatalogTest, DdlPersistsAcrossReopening) {
     EXPECT_TRUE(is(c.drop_table("spark_streams", "t", false).error(), errc::invalid));
 
     const auto* t = c.table("spark_streams", "created_users");
-    auto added = columns_to_add(*t, ddl<parser::alter_table_add>(
-                                        "ALTER TABLE spark_streams.created_users ADD phone text"));
+    auto added = columns_to_add(
+        *t, ddl<parser::alter_table_add>("ALTER TABLE spark_streams.created_users ADD phone text"));
     ASSERT_TRUE(added);
     ASSERT_TRUE(c.add_columns("spark_streams", "created_users", std::move(*added)));
     EXPECT_FALSE(columns_to_add(*c.table("spark_streams", "created_users"),
                                 ddl<parser::alter_table_add>("ALTER TABLE x ADD dob int")));
-    auto no_ks = *table_from(ddl<parser::create_table>("CREATE TABLE nope.t (a int PRIMARY KEY)"),
-                             "");
+    auto no_ks =
+        *table_from(ddl<parser::create_table>("CREATE TABLE nope.t (a int PRIMARY KEY)"), "");
     EXPECT_EQ(c.create_table(no_ks, false).error().message, "Keyspace nope does not exist");
-    EXPECT_FALSE(c.create_keyspace(ddl<parser::create_keyspace>(
-        "CREATE KEYSPACE system WITH replication = {'class': 'x'}")));
+    EXPECT_FALSE(c.create_keyspace(
+        ddl<parser::create_keyspace>("CREATE KEYSPACE system WITH replication = {'class': 'x'}")));
     EXPECT_GT(c.version(), 0u);
   }
   auto kv = std::move(*open_rocksdb(dir_, true));
@@ -135,8 +135,8 @@ TEST_F(CatalogTest, DdlPersistsAcrossReopening) {
   EXPECT_EQ(c.table("spark_streams", "t"), nullptr);
 
   // A new table never reuses an id, even the dropped table's.
-  auto next = *table_from(ddl<parser::create_table>("CREATE TABLE u (a int PRIMARY KEY)"),
-                          "spark_streams");
+  auto next =
+      *table_from(ddl<parser::create_table>("CREATE TABLE u (a int PRIMARY KEY)"), "spark_streams");
   ASSERT_TRUE(c.create_table(next, false));
   EXPECT_EQ(c.table("spark_streams", "u")->id, users_id + 2);
 

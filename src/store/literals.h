@@ -1,0 +1,23 @@
+// CQL literals into values: a parsed term, typed by the column it is for, into the native
+// protocol's serialization of that type (the form bound values arrive in and the store keeps).
+// Range checks and messages follow Cassandra ("Invalid INTEGER constant (3.5) for "a" of type
+// int"). Sets are sorted and deduplicated and map keys sorted, in the type's own order, as
+// Cassandra stores them. Also the functions a literal position allows: now() and uuid().
+// Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "cql/types.h"
+#include "parser/ast.h"
+
+namespace sluice::store {
+
+// `column` names the target in messages. Bind markers are the caller's: they are refused here.
+result<std::vector<uint8_t>> literal_value(const parser::term& t, const cql::data_type& type,
+                                           std::string_view column);
+
+}  // namespace sluice::store
