@@ -308,6 +308,18 @@ class parser {
     return text;
   }
 
+  // `col [ASC|DESC], ...`, as CLUSTERING ORDER BY and ORDER BY write it; true is descending.
+  result<std::vector<std::pair<std::string, bool>>> ordering() {
+    std::vector<std::pair<std::string, bool>> out;
+    do {
+      std::string col = SLUICE_TRY(identifier("a clustering column"));
+      const bool desc = accept_keyword("desc");
+      if (!desc) accept_keyword("asc");
+      out.emplace_back(std::move(col), desc);
+    } while (accept_symbol(","));
+    return out;
+  }
+
   result<std::vector<std::string>> name_list() {
     std::vector<std::string> out;
     SLUICE_TRY(symbol("("));
@@ -362,16 +374,7 @@ class parser {
           SLUICE_TRY(keyword("order"));
           SLUICE_TRY(keyword("by"));
           SLUICE_TRY(symbol("("));
-          do {
-            std::string col = SLUICE_TRY(identifier("a clustering column"));
-            bool desc = false;
-            if (accept_keyword("desc")) {
-              desc = true;
-            } else {
-              accept_keyword("asc");
-            }
-            c.clustering_order.emplace_back(std::move(col), desc);
-          } while (accept_symbol(","));
+          c.clustering_order = SLUICE_TRY(ordering());
           SLUICE_TRY(symbol(")"));
           continue;
         }
@@ -620,16 +623,7 @@ class parser {
     if (peek().is_keyword("where")) s.where = SLUICE_TRY(where_clause());
     if (accept_keyword("order")) {
       SLUICE_TRY(keyword("by"));
-      do {
-        std::string col = SLUICE_TRY(identifier("a clustering column"));
-        bool desc = false;
-        if (accept_keyword("desc")) {
-          desc = true;
-        } else {
-          accept_keyword("asc");
-        }
-        s.order_by.emplace_back(std::move(col), desc);
-      } while (accept_symbol(","));
+      s.order_by = SLUICE_TRY(ordering());
     }
     if (accept_keyword("per")) {
       SLUICE_TRY(keyword("partition"));

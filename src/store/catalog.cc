@@ -1,7 +1,8 @@
 #include "store/catalog.h"
 
+#include "store/literals.h"
+
 #include <algorithm>
-#include <random>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -26,18 +27,6 @@ std::string table_key(std::string_view keyspace, std::string_view name) {
 
 std::unexpected<error> invalid(std::string message) {
   return make_error(errc::invalid, std::move(message));
-}
-
-std::array<uint8_t, 16> random_uuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::array<uint8_t, 16> u{};
-  for (size_t i = 0; i < 16; i += 8) {
-    const uint64_t r = rng();
-    for (size_t k = 0; k < 8; ++k) u[i + k] = static_cast<uint8_t>(r >> (8 * k));
-  }
-  u[6] = static_cast<uint8_t>((u[6] & 0x0F) | 0x40);  // version 4
-  u[8] = static_cast<uint8_t>((u[8] & 0x3F) | 0x80);  // IETF variant
-  return u;
 }
 
 std::string keyspace_json(const keyspace_schema& k) {
@@ -190,7 +179,8 @@ result<bool> catalog::create_table(table_schema t, bool if_not_exists) {
                                   t.name, t.keyspace));
   }
   t.id = next_table_id_;
-  t.uuid = random_uuid();
+  const auto uuid = new_uuid(false);
+  std::copy(uuid.begin(), uuid.end(), t.uuid.begin());
   std::vector<kv_change> batch{{next_id_key, std::to_string(t.id + 1)}};
   SLUICE_TRY(save_table(t, batch));
   SLUICE_TRY(kv_->write(batch));

@@ -47,10 +47,10 @@ struct context {
   std::string_view column;
 
   std::unexpected<error> wrong(std::string_view why = {}) const {
-    return make_error(errc::invalid,
-                      fmt::format("Invalid {} constant ({}) for \"{}\" of type {}{}{}", kind_name(t.what),
-                                  t.text, column, type.name(), why.empty() ? "" : ": ",
-                                  why));
+    return make_error(
+        errc::invalid,
+        fmt::format("Invalid {} constant ({}) for \"{}\" of type {}{}{}", kind_name(t.what), t.text,
+                    column, type.name(), why.empty() ? "" : ": ", why));
   }
 };
 
@@ -87,7 +87,8 @@ result<bytes> varint_bytes(std::string_view text) {
       if (++mag[i] != 0) break;
     }
   }
-  while (mag.size() > 1 && ((mag[0] == 0x00 && mag[1] < 0x80) || (mag[0] == 0xFF && mag[1] >= 0x80))) {
+  while (mag.size() > 1 &&
+         ((mag[0] == 0x00 && mag[1] < 0x80) || (mag[0] == 0xFF && mag[1] >= 0x80))) {
     mag.erase(mag.begin());
   }
   return mag;
@@ -159,7 +160,8 @@ result<bytes> hex_bytes(std::string_view text) {
 bool number_at(std::string_view s, size_t& i, size_t max_digits, int64_t& v) {
   const size_t start = i;
   v = 0;
-  while (i < s.size() && i - start < max_digits && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0');
+  while (i < s.size() && i - start < max_digits && s[i] >= '0' && s[i] <= '9')
+    v = v * 10 + (s[i++] - '0');
   return i > start;
 }
 
@@ -173,8 +175,8 @@ result<int64_t> days_of(std::string_view s, size_t& i) {
     return make_error(errc::invalid, fmt::format("'{}' is not a date (yyyy-mm-dd)", s));
   }
   using namespace std::chrono;
-  const year_month_day ymd{year{static_cast<int>(negative ? -y : y)}, month{static_cast<unsigned>(m)},
-                           day{static_cast<unsigned>(d)}};
+  const year_month_day ymd{year{static_cast<int>(negative ? -y : y)},
+                           month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return make_error(errc::invalid, fmt::format("'{}' is not a valid date", s));
   return sys_days(ymd).time_since_epoch().count();
 }
@@ -197,7 +199,8 @@ result<int64_t> nanos_of(std::string_view s, size_t& i, bool seconds_optional) {
   } else if (!seconds_optional) {
     return make_error(errc::invalid, fmt::format("'{}' is not a time (hh:mm:ss)", s));
   }
-  if (h > 23 || m > 59 || sec > 59) return make_error(errc::invalid, fmt::format("'{}' is not a time of day", s));
+  if (h > 23 || m > 59 || sec > 59)
+    return make_error(errc::invalid, fmt::format("'{}' is not a time of day", s));
   return ((h * 60 + m) * 60 + sec) * 1'000'000'000 + frac;
 }
 
@@ -226,38 +229,13 @@ result<int64_t> timestamp_ms(std::string_view s) {
   return ms;
 }
 
-bytes random_uuid(bool time_based) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  bytes u(16);
-  for (size_t i = 0; i < 16; i += 8) {
-    const uint64_t r = rng();
-    for (size_t k = 0; k < 8; ++k) u[i + k] = static_cast<uint8_t>(r >> (8 * k));
-  }
-  if (time_based) {
-    // 100 ns intervals since 1582-10-15, the UUID epoch.
-    const auto now = std::chrono::system_clock::now().time_since_epoch();
-    const uint64_t ts = static_cast<uint64_t>(
-                            std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() / 100) +
-                        0x01B21DD213814000ULL;
-    const bytes low = big_endian(ts & 0xFFFFFFFF, 4), mid = big_endian((ts >> 32) & 0xFFFF, 2);
-    std::ranges::copy(low, u.begin());
-    std::ranges::copy(mid, u.begin() + 4);
-    u[6] = static_cast<uint8_t>(0x10 | ((ts >> 56) & 0x0F));
-    u[7] = static_cast<uint8_t>(ts >> 48);
-  } else {
-    u[6] = static_cast<uint8_t>((u[6] & 0x0F) | 0x40);
-  }
-  u[8] = static_cast<uint8_t>((u[8] & 0x3F) | 0x80);
-  return u;
-}
-
 result<bytes> function_value(const context& c) {
   const std::string& f = c.t.text;
   const type_id id = c.type.id;
   if (f == "now" && c.t.items.empty() && (id == type_id::timeuuid || id == type_id::uuid)) {
-    return random_uuid(true);
+    return new_uuid(true);
   }
-  if (f == "uuid" && c.t.items.empty() && id == type_id::uuid) return random_uuid(false);
+  if (f == "uuid" && c.t.items.empty() && id == type_id::uuid) return new_uuid(false);
   const bool now_ms = (f == "currenttimestamp" && c.t.items.empty()) ||
                       (f == "totimestamp" && c.t.items.size() == 1 &&
                        c.t.items[0].what == kind::function && c.t.items[0].text == "now");
@@ -266,8 +244,9 @@ result<bytes> function_value(const context& c) {
         std::chrono::system_clock::now().time_since_epoch());
     return big_endian(static_cast<uint64_t>(ms.count()), 8);
   }
-  return make_error(errc::invalid, fmt::format("Function {}() cannot give a value of type {} for \"{}\"",
-                                               f, c.type.name(), c.column));
+  return make_error(errc::invalid,
+                    fmt::format("Function {}() cannot give a value of type {} for \"{}\"", f,
+                                c.type.name(), c.column));
 }
 
 template <class T>
@@ -317,8 +296,8 @@ result<bytes> collection(const context& c) {
     if (auto ok = cql::encode_key_component(c.type.params[0], element, false, order); !ok) {
       return make_error(errc::invalid, ok.error().message);
     }
-    bytes value = is_map ? SLUICE_TRY(literal_value(c.t.items[i + 1], c.type.params[1], c.column))
-                         : bytes{};
+    bytes value =
+        is_map ? SLUICE_TRY(literal_value(c.t.items[i + 1], c.type.params[1], c.column)) : bytes{};
     bytes key(order.view().begin(), order.view().end());
     auto it = std::ranges::find(sorted, key, &decltype(sorted)::value_type::first);
     if (it != sorted.end()) {
@@ -345,7 +324,8 @@ result<bytes> collection(const context& c) {
 result<bytes> convert(const context& c) {
   const auto& t = c.t;
   if (t.what == kind::bind) return c.wrong("bind markers are bound by the caller");
-  if (t.what == kind::null) return make_error(errc::invalid, fmt::format("null is not a value for \"{}\" here", c.column));
+  if (t.what == kind::null)
+    return make_error(errc::invalid, fmt::format("null is not a value for \"{}\" here", c.column));
   if (t.what == kind::function) return function_value(c);
   switch (c.type.id) {
     case type_id::tinyint: return integer<int8_t>(c, 1);
@@ -402,7 +382,8 @@ result<bytes> convert(const context& c) {
     case type_id::inet: {
       if (t.what != kind::string) return c.wrong();
       bytes out(16);
-      if (inet_pton(AF_INET, t.text.c_str(), out.data()) == 1) return bytes(out.begin(), out.begin() + 4);
+      if (inet_pton(AF_INET, t.text.c_str(), out.data()) == 1)
+        return bytes(out.begin(), out.begin() + 4);
       if (inet_pton(AF_INET6, t.text.c_str(), out.data()) == 1) return out;
       return c.wrong("not an IP address");
     }
@@ -414,6 +395,32 @@ result<bytes> convert(const context& c) {
 }
 
 }  // namespace
+
+std::vector<uint8_t> new_uuid(bool time_based) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::vector<uint8_t> u(16);
+  for (size_t i = 0; i < 16; i += 8) {
+    const uint64_t r = rng();
+    for (size_t k = 0; k < 8; ++k) u[i + k] = static_cast<uint8_t>(r >> (8 * k));
+  }
+  if (time_based) {
+    // 100 ns intervals since 1582-10-15, the UUID epoch.
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const uint64_t ts =
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count() /
+                              100) +
+        0x01B21DD213814000ULL;
+    const auto low = big_endian(ts & 0xFFFFFFFF, 4), mid = big_endian((ts >> 32) & 0xFFFF, 2);
+    std::ranges::copy(low, u.begin());
+    std::ranges::copy(mid, u.begin() + 4);
+    u[6] = static_cast<uint8_t>(0x10 | ((ts >> 56) & 0x0F));
+    u[7] = static_cast<uint8_t>(ts >> 48);
+  } else {
+    u[6] = static_cast<uint8_t>((u[6] & 0x0F) | 0x40);
+  }
+  u[8] = static_cast<uint8_t>((u[8] & 0x3F) | 0x80);
+  return u;
+}
 
 result<std::vector<uint8_t>> literal_value(const parser::term& t, const cql::data_type& type,
                                            std::string_view column) {

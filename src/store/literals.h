@@ -20,4 +20,7 @@ namespace sluice::store {
 result<std::vector<uint8_t>> literal_value(const parser::term& t, const cql::data_type& type,
                                            std::string_view column);
 
+// A fresh UUID: version 1 (time-based, as now() gives) or version 4 (random, as uuid() gives).
+std::vector<uint8_t> new_uuid(bool time_based);
+
 }  // namespace sluice::store

@@ -92,11 +92,12 @@ TEST(Literals, CollectionsAreKeptInTheirTypesOrder) {
   EXPECT_EQ(ok("{3, 1, 3}", "set<int>"),
             (b{0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 3}));
   EXPECT_EQ(ok("{}", "set<int>"), (b{0, 0, 0, 0}));
-  EXPECT_EQ(ok("[3, 1]", "list<int>"), (b{0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 1}));
+  EXPECT_EQ(ok("[3, 1]", "list<int>"),
+            (b{0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 1}));
   // map<text, int> {'b': 1, 'a': 2, 'b': 3}: by key, the later 'b' wins.
   EXPECT_EQ(ok("{'b': 1, 'a': 2, 'b': 3}", "map<text, int>"),
-            (b{0, 0, 0, 2, 0, 0, 0, 1, 'a', 0, 0, 0, 4, 0, 0, 0, 2,
-               0, 0, 0, 1, 'b', 0, 0, 0, 4, 0, 0, 0, 3}));
+            (b{0, 0, 0, 2, 0, 0, 0,   1, 'a', 0, 0, 0, 4, 0, 0,
+               0, 2, 0, 0, 0, 1, 'b', 0, 0,   0, 4, 0, 0, 0, 3}));
   EXPECT_FALSE(value("[1, 'x']", "list<int>"));
   EXPECT_FALSE(value("{1, null}", "set<int>"));
   EXPECT_FALSE(value("[1]", "set<int>"));
