@@ -155,4 +155,57 @@ result<void> encode_key_component(const data_type& type, bytes_view value, bool 
   return {};
 }
 
+result<size_t> key_component_size(const data_type& type, bytes_view e, bool descending) {
+  auto at = [&](size_t i) -> uint8_t { return descending ? static_cast<uint8_t>(~e[i]) : e[i]; };
+  auto fits = [&](size_t n) -> result<size_t> {
+    if (n > e.size()) return make_error(errc::malformed, "truncated key component");
+    return n;
+  };
+  switch (type.id) {
+    case type_id::boolean:
+    case type_id::tinyint: return fits(1);
+    case type_id::smallint: return fits(2);
+    case type_id::int_:
+    case type_id::date:
+    case type_id::float_: return fits(4);
+    case type_id::bigint:
+    case type_id::counter:
+    case type_id::timestamp:
+    case type_id::time:
+    case type_id::double_: return fits(8);
+    case type_id::timeuuid: return fits(16);
+    case type_id::uuid: return fits(17);
+    case type_id::ascii:
+    case type_id::varchar:
+    case type_id::blob:
+    case type_id::inet:
+      for (size_t i = 0; i + 1 < e.size(); ++i) {
+        if (at(i) != 0) continue;
+        if (at(i + 1) == 0) return i + 2;
+        ++i;  // an escaped 0x00
+      }
+      return fits(e.size() + 1);
+    case type_id::varint: {
+      SLUICE_TRY(fits(5));
+      const bool negative = at(0) == 0;
+      uint32_t n = 0;
+      for (size_t i = 1; i < 5; ++i) n = (n << 8) | at(i);
+      if (negative) n = ~n;
+      return fits(size_t{5} + n);
+    }
+    case type_id::decimal: {
+      SLUICE_TRY(fits(1));
+      if (at(0) == 0x01) return 1;
+      const uint8_t end = at(0) == 0x00 ? 0xFF : 0x00;  // the terminator, inverted when negative
+      for (size_t i = 9; i < e.size(); ++i) {
+        if (at(i) == end) return i + 1;
+      }
+      return fits(e.size() + 1);
+    }
+    default:
+      return make_error(errc::invalid_type,
+                        fmt::format("{} values cannot be part of a primary key", type.name()));
+  }
+}
+
 }  // namespace sluice::cql

@@ -26,6 +26,10 @@ namespace sluice::cql {
 result<void> encode_key_component(const data_type& type, bytes_view value, bool descending,
                                   byte_writer& out);
 
+// The length of the component at the start of `encoded` (written by encode_key_component with
+// the same type and direction): errc::malformed when it does not fit.
+result<size_t> key_component_size(const data_type& type, bytes_view encoded, bool descending);
+
 // The token's 8 bytes, ordered as the signed token is.
 void encode_token(int64_t token, byte_writer& out);
 

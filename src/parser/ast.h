@@ -104,6 +104,7 @@ struct relation {
   bool token = false;
   op what = op::eq;
   std::vector<term> values;  // one; several for IN
+  bool in_marker = false;    // `IN ?`: the one value is a bound list
 };
 
 struct assignment {

@@ -462,6 +462,7 @@ class parser {
     if (accept_keyword("in")) {
       r.what = relation::op::in;
       if (peek().kind == token_kind::bind || peek().kind == token_kind::named_bind) {
+        r.in_marker = true;
         r.values.push_back(SLUICE_TRY(parse_term()));
         return r;
       }

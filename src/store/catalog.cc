@@ -25,6 +25,15 @@ std::string table_key(std::string_view keyspace, std::string_view name) {
   return k;
 }
 
+// Every row of table `id`: its keys start with the id, big-endian.
+kv_change rows_of(uint32_t id) {
+  auto be = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  return kv_change::erase_range(be(id), be(id + 1));
+}
+
 std::unexpected<error> invalid(std::string message) {
   return make_error(errc::invalid, std::move(message));
 }
@@ -130,7 +139,7 @@ result<bool> catalog::create_keyspace(const parser::create_keyspace& ddl) {
                       fmt::format("Cannot add already existing keyspace \"{}\"", ddl.name));
   }
   keyspace_schema k{ddl.name, ddl.replication, ddl.durable_writes};
-  const std::vector<kv_change> batch{{keyspace_prefix + k.name, keyspace_json(k)}};
+  const std::vector<kv_change> batch{kv_change::put(keyspace_prefix + k.name, keyspace_json(k))};
   SLUICE_TRY(kv_->write(batch));
   keyspaces_.emplace(k.name, std::move(k));
   ++version_;
@@ -147,10 +156,11 @@ result<std::optional<std::vector<table_schema>>> catalog::drop_keyspace(std::str
     if (if_exists) return std::optional<std::vector<table_schema>>{};
     return invalid(fmt::format("Cannot drop non existing keyspace '{}'.", name));
   }
-  std::vector<kv_change> batch{{keyspace_prefix + std::string(name), std::nullopt}};
+  std::vector<kv_change> batch{kv_change::erase(keyspace_prefix + std::string(name))};
   std::vector<table_schema> dropped;
   for (const table_schema* t : tables(name)) {
-    batch.emplace_back(table_prefix + table_key(t->keyspace, t->name), std::nullopt);
+    batch.push_back(kv_change::erase(table_prefix + table_key(t->keyspace, t->name)));
+    batch.push_back(rows_of(t->id));
     dropped.push_back(*t);
   }
   SLUICE_TRY(kv_->write(batch));
@@ -161,7 +171,7 @@ result<std::optional<std::vector<table_schema>>> catalog::drop_keyspace(std::str
 }
 
 result<void> catalog::save_table(const table_schema& t, std::vector<kv_change>& batch) const {
-  batch.emplace_back(table_prefix + table_key(t.keyspace, t.name), table_json(t));
+  batch.push_back(kv_change::put(table_prefix + table_key(t.keyspace, t.name), table_json(t)));
   return {};
 }
 
@@ -181,7 +191,7 @@ result<bool> catalog::create_table(table_schema t, bool if_not_exists) {
   t.id = next_table_id_;
   const auto uuid = new_uuid(false);
   std::copy(uuid.begin(), uuid.end(), t.uuid.begin());
-  std::vector<kv_change> batch{{next_id_key, std::to_string(t.id + 1)}};
+  std::vector<kv_change> batch{kv_change::put(next_id_key, std::to_string(t.id + 1))};
   SLUICE_TRY(save_table(t, batch));
   SLUICE_TRY(kv_->write(batch));
   ++next_table_id_;
@@ -197,7 +207,8 @@ result<std::optional<table_schema>> catalog::drop_table(std::string_view keyspac
     if (if_exists) return std::optional<table_schema>{};
     return invalid(fmt::format("Table '{}.{}' doesn't exist", keyspace, name));
   }
-  const std::vector<kv_change> batch{{table_prefix + it->first, std::nullopt}};
+  const std::vector<kv_change> batch{kv_change::erase(table_prefix + it->first),
+                                     rows_of(it->second.id)};
   SLUICE_TRY(kv_->write(batch));
   table_schema dropped = std::move(it->second);
   tables_.erase(it);

@@ -21,7 +21,7 @@ class catalog {
 
   // false: it existed and IF NOT EXISTS was given.
   result<bool> create_keyspace(const parser::create_keyspace& ddl);
-  // The dropped keyspace's tables (their rows are the caller's to delete); nullopt: it did not
+  // The dropped keyspace's tables (their rows are deleted in the same batch); nullopt: it did not
   // exist and IF EXISTS was given.
   result<std::optional<std::vector<table_schema>>> drop_keyspace(std::string_view name,
                                                                  bool if_exists);

@@ -1,5 +1,8 @@
 // kv_store on RocksDB.
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <fmt/format.h>
@@ -14,33 +17,97 @@ std::unexpected<error> failed(std::string_view what, const rocksdb::Status& s) {
   return make_error(errc::storage, fmt::format("{}: {}", what, s.ToString()));
 }
 
+rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
+
+// The store's merge function as a RocksDB merge operator.
+class merger final : public rocksdb::MergeOperator {
+ public:
+  explicit merger(merge_function f) : f_(std::move(f)) {}
+
+  bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+    std::vector<std::string_view> operands;
+    operands.reserve(in.operand_list.size());
+    for (const auto& o : in.operand_list) operands.emplace_back(o.data(), o.size());
+    std::optional<std::string_view> existing;
+    if (in.existing_value) existing.emplace(in.existing_value->data(), in.existing_value->size());
+    out->new_value = f_(existing, operands);
+    return true;
+  }
+
+  bool PartialMergeMulti(const rocksdb::Slice&, const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value, rocksdb::Logger*) const override {
+    std::vector<std::string_view> ops;
+    ops.reserve(operands.size());
+    for (const auto& o : operands) ops.emplace_back(o.data(), o.size());
+    *new_value = f_(std::nullopt, ops);
+    return true;
+  }
+
+  const char* Name() const override { return "sluice.cells"; }
+
+ private:
+  merge_function f_;
+};
+
+class rocks_cursor final : public kv_cursor {
+ public:
+  explicit rocks_cursor(rocksdb::Iterator* it) : it_(it) {}
+  void seek(std::string_view key) override { it_->Seek(slice(key)); }
+  void seek_for_prev(std::string_view key) override { it_->SeekForPrev(slice(key)); }
+  void next() override { it_->Next(); }
+  void prev() override { it_->Prev(); }
+  bool valid() const override { return it_->Valid(); }
+  std::string_view key() const override { return it_->key().ToStringView(); }
+  std::string_view value() const override { return it_->value().ToStringView(); }
+  result<void> status() const override {
+    if (auto s = it_->status(); !s.ok()) return failed("reading", s);
+    return {};
+  }
+
+ private:
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 class rocks final : public kv_store {
  public:
   rocks(std::unique_ptr<rocksdb::DB> db, bool sync) : db_(std::move(db)) { options_.sync = sync; }
 
   result<void> write(std::span<const kv_change> changes) override {
     rocksdb::WriteBatch batch;
-    for (const auto& [key, value] : changes) {
-      if (value) {
-        batch.Put(key, *value);
-      } else {
-        batch.Delete(key);
+    for (const auto& c : changes) {
+      rocksdb::Status s;
+      switch (c.what) {
+        case kv_change::kind::put: s = batch.Put(c.key, c.value); break;
+        case kv_change::kind::erase: s = batch.Delete(c.key); break;
+        case kv_change::kind::merge: s = batch.Merge(c.key, c.value); break;
+        case kv_change::kind::erase_range: s = batch.DeleteRange(c.key, c.value); break;
       }
+      if (!s.ok()) return failed("batching", s);
     }
     if (auto s = db_->Write(options_, &batch); !s.ok()) return failed("write", s);
     return {};
   }
 
+  result<std::optional<std::string>> get(std::string_view key) override {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), slice(key), &value);
+    if (s.IsNotFound()) return std::optional<std::string>{};
+    if (!s.ok()) return failed("get", s);
+    return std::optional(std::move(value));
+  }
+
   result<std::vector<std::pair<std::string, std::string>>> scan(std::string_view prefix) override {
     std::vector<std::pair<std::string, std::string>> out;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-    for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-         it->Valid() && it->key().starts_with(rocksdb::Slice(prefix.data(), prefix.size()));
-         it->Next()) {
+    for (it->Seek(slice(prefix)); it->Valid() && it->key().starts_with(slice(prefix)); it->Next()) {
       out.emplace_back(it->key().ToString(), it->value().ToString());
     }
     if (auto s = it->status(); !s.ok()) return failed("scan", s);
     return out;
+  }
+
+  std::unique_ptr<kv_cursor> cursor() override {
+    return std::make_unique<rocks_cursor>(db_->NewIterator(rocksdb::ReadOptions()));
   }
 
  private:
@@ -50,14 +117,22 @@ class rocks final : public kv_store {
 
 }  // namespace
 
-result<std::unique_ptr<kv_store>> open_rocksdb(const std::filesystem::path& dir, bool sync) {
+result<std::unique_ptr<kv_store>> open_rocksdb(const std::filesystem::path& dir, kv_options o) {
   rocksdb::Options options;
   options.create_if_missing = true;
+  options.write_buffer_size = o.write_buffer_bytes;
+  options.max_background_jobs = 2;
+  options.keep_log_file_num = 3;
+  if (o.merge) options.merge_operator = std::make_shared<merger>(std::move(o.merge));
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes);
+  table.cache_index_and_filter_blocks = true;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   if (auto s = rocksdb::DB::Open(options, dir.string(), &raw); !s.ok()) {
     return failed(fmt::format("opening {}", dir.string()), s);
   }
-  return std::unique_ptr<kv_store>(new rocks(std::unique_ptr<rocksdb::DB>(raw), sync));
+  return std::unique_ptr<kv_store>(new rocks(std::unique_ptr<rocksdb::DB>(raw), o.sync));
 }
 
 }  // namespace sluice::store

@@ -80,7 +80,7 @@ class CatalogTest : public ::testing::Test {
 TEST_F(CatalogTest, DdlPersistsAcrossReopening) {
   uint32_t users_id = 0;
   {
-    auto kv = std::move(*open_rocksdb(dir_, true));
+    auto kv = std::move(*open_rocksdb(dir_, {}));
     auto c = std::move(*catalog::open(*kv));
     ASSERT_TRUE(*c.create_keyspace(ddl<parser::create_keyspace>(
         "CREATE KEYSPACE spark_streams WITH replication = {'class': 'SimpleStrategy', "
@@ -123,7 +123,7 @@ TEST_F(CatalogTest, DdlPersistsAcrossReopening) {
         ddl<parser::create_keyspace>("CREATE KEYSPACE system WITH replication = {'class': 'x'}")));
     EXPECT_GT(c.version(), 0u);
   }
-  auto kv = std::move(*open_rocksdb(dir_, true));
+  auto kv = std::move(*open_rocksdb(dir_, {}));
   auto c = std::move(*catalog::open(*kv));
   ASSERT_NE(c.keyspace("spark_streams"), nullptr);
   EXPECT_EQ(c.keyspace("spark_streams")->replication.size(), 2u);
