@@ -33,7 +33,12 @@ add_library(sluice::zstd ALIAS PkgConfig::ZSTD)
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
 add_library(sluice_asio INTERFACE)
 target_include_directories(sluice_asio SYSTEM INTERFACE "${ASIO_INCLUDE_DIR}")
-target_compile_definitions(sluice_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+# Coroutine frames and handlers come from operator new, never aligned_alloc: g++ 12 allocates
+# some coroutine frames (asio::dispatch inside co_spawn) with the global operator new yet frees
+# them through the promise's operator delete, which with aligned_alloc would call free() on
+# memory from operator new (AddressSanitizer reports it as alloc-dealloc-mismatch).
+target_compile_definitions(sluice_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED
+                                                 ASIO_DISABLE_STD_ALIGNED_ALLOC)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   # Asio 1.22 detects C++20 coroutines on g++ only; clang has them too.
   target_compile_definitions(sluice_asio INTERFACE ASIO_HAS_CO_AWAIT=1 ASIO_HAS_STD_COROUTINE=1)

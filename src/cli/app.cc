@@ -114,10 +114,15 @@ int run(int argc, char** argv) {
   broker->add_option("--data-dir", bo.data_dir, "Directory of the log (default: broker.data_dir)");
   broker->callback([&] { action = [&] { return run_broker(g, bo); }; });
 
-  auto* store = app.add_subcommand("store", "Run the CQL-compatible table store");
-  add_listen(store, p, "127.0.0.1:9042");
-  store->add_option("--data-dir", p.data_dir, "Directory of the tables");
-  planned(store, "the CQL-compatible store");
+  store_cli_options so;
+  auto* store =
+      app.add_subcommand("store", "Run the CQL-compatible table store until SIGINT/SIGTERM");
+  store->add_option("--listen", so.listen, "host:port to listen on (default: store.listen)");
+  store->add_option("--data-dir", so.data_dir, "Directory of the tables (default: store.data_dir)");
+  store->add_option("--commitlog-sync", so.commitlog_sync,
+                    "batch (fsync before acknowledging) or periodic (default: "
+                    "store.commitlog_sync)");
+  store->callback([&] { action = [&] { return run_store(g, so); }; });
 
   auto* api = app.add_subcommand("api", "Run the random-user HTTP API");
   add_listen(api, p, "127.0.0.1:8000");

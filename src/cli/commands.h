@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "broker/handlers.h"
 #include "config/config.h"
+#include "store/server.h"
 
 namespace sluice::cli {
 
@@ -42,6 +43,15 @@ struct broker_cli_options {
 int run_broker(const global_options& g, const broker_cli_options& o);
 // The broker's settings from a config's `broker` section.
 broker::broker_options broker_options_from(const config::config& c);
+
+struct store_cli_options {
+  std::string listen;          // overrides store.listen
+  std::string data_dir;        // overrides store.data_dir
+  std::string commitlog_sync;  // overrides store.commitlog_sync: batch or periodic
+};
+int run_store(const global_options& g, const store_cli_options& o);
+// The store's settings from a config's `store` section.
+store::server_options store_options_from(const config::config& c);
 
 struct topics_options {
   enum verb { list, create, remove, describe } action = list;

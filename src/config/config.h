@@ -66,9 +66,28 @@ struct kafka_section {
   bool operator==(const kafka_section&) const = default;
 };
 
+// When the store's write-ahead log reaches the disk, as Cassandra's `commitlog_sync`.
+enum class commitlog_sync { batch, periodic };
+
+// Who may connect to the store.
+enum class authenticator { none, password };
+
+struct store_user {
+  std::string name;
+  std::string password;
+
+  bool operator==(const store_user&) const = default;
+};
+
 struct store_section {
   host_port listen{"127.0.0.1", 9042};
   std::string data_dir;  // default: <data_dir>/store
+  commitlog_sync sync = commitlog_sync::batch;
+  authenticator auth = authenticator::none;
+  std::vector<store_user> users;
+  int64_t max_frame_bytes = 256 << 20;
+  int64_t cache_bytes = 32 << 20;
+  int64_t max_pending_writes = 4096;
 
   bool operator==(const store_section&) const = default;
 };

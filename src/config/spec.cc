@@ -29,11 +29,15 @@ using schema::where;
 namespace {
 constexpr std::array<std::string_view, 2> starting_offsets_names{"earliest", "latest"};
 constexpr std::array<std::string_view, 3> fsync_policy_names{"acks_all", "always", "never"};
+constexpr std::array<std::string_view, 2> commitlog_sync_names{"batch", "periodic"};
+constexpr std::array<std::string_view, 2> authenticator_names{"none", "password"};
 constexpr std::array<std::string_view, 4> task_type_names{"ingest", "process", "command", "cql"};
 }  // namespace
 
 std::span<const std::string_view> enum_names(starting_offsets) { return starting_offsets_names; }
 std::span<const std::string_view> enum_names(fsync_policy) { return fsync_policy_names; }
+std::span<const std::string_view> enum_names(commitlog_sync) { return commitlog_sync_names; }
+std::span<const std::string_view> enum_names(authenticator) { return authenticator_names; }
 std::span<const std::string_view> enum_names(task_type) { return task_type_names; }
 
 }  // namespace sluice::config
@@ -156,13 +160,63 @@ const object_spec<kafka_section>& spec_for(kafka_section*) {
   return s;
 }
 
-const object_spec<store_section>& spec_for(store_section*) {
-  static const object_spec<store_section> s{{
-      make_field("listen", &store_section::listen,
-                 "Address the embedded CQL-compatible store listens on."),
-      make_field("data_dir", &store_section::data_dir, "Directory of the store's tables.",
-                 {.default_text = "`<data_dir>/store`"}),
+const object_spec<store_user>& spec_for(store_user*) {
+  static const object_spec<store_user> s{{
+      make_field("name", &store_user::name, "User name.", {.required = true}),
+      make_field("password", &store_user::password, "The user's password.", {.required = true}),
   }};
+  return s;
+}
+
+const object_spec<store_section>& spec_for(store_section*) {
+  static const object_spec<store_section> s{
+      {
+          make_field("listen", &store_section::listen,
+                     "Address the embedded CQL-compatible store listens on."),
+          make_field("data_dir", &store_section::data_dir, "Directory of the store's tables.",
+                     {.default_text = "`<data_dir>/store`"}),
+          make_field("commitlog_sync", &store_section::sync,
+                     "When a write reaches the disk, as Cassandra's `commitlog_sync`. `batch`: "
+                     "the write-ahead log is fsynced before a write is acknowledged (writes of "
+                     "concurrent requests share one fsync), so an acknowledged row survives a "
+                     "crash or power loss. `periodic`: the operating system writes the log back; "
+                     "an acknowledged row survives a crash of sluice but may be lost with the "
+                     "machine."),
+          make_field("authenticator", &store_section::auth,
+                     "`none`: any client may connect. `password`: clients log in with a user of "
+                     "`users`, as Cassandra's PasswordAuthenticator."),
+          make_field("users", &store_section::users,
+                     "Users who may log in when `authenticator` is `password`."),
+          make_field("max_frame_bytes", &store_section::max_frame_bytes,
+                     "Largest request frame accepted; a larger one is answered with a protocol "
+                     "error and the connection closed (Cassandra's "
+                     "`native_transport_max_frame_size`)."),
+          make_field("cache_bytes", &store_section::cache_bytes,
+                     "Size of the block cache that keeps recently read table data in memory."),
+          make_field("max_pending_writes", &store_section::max_pending_writes,
+                     "Writes waiting for the disk across all connections; beyond it a "
+                     "connection's further requests wait (back-pressure), as Cassandra's "
+                     "`native_transport_max_requests_per_second` protects it."),
+      },
+      [](const where& w, schema::context& ctx, store_section& st) {
+        if (st.auth == authenticator::password && st.users.empty()) {
+          ctx.report(schema::mark_at(w.node, {"users"}, w.mark()), w.path + ".users",
+                     "the password authenticator needs at least one user");
+        }
+        if (st.max_frame_bytes < 1024 || st.max_frame_bytes > INT32_MAX) {
+          ctx.report(schema::mark_at(w.node, {"max_frame_bytes"}, w.mark()),
+                     w.path + ".max_frame_bytes",
+                     fmt::format("must be 1024 to 2147483647, got {}", st.max_frame_bytes));
+        }
+        if (st.cache_bytes < 0) {
+          ctx.report(schema::mark_at(w.node, {"cache_bytes"}, w.mark()), w.path + ".cache_bytes",
+                     "must be 0 or more");
+        }
+        if (st.max_pending_writes < 1) {
+          ctx.report(schema::mark_at(w.node, {"max_pending_writes"}, w.mark()),
+                     w.path + ".max_pending_writes", "must be at least 1");
+        }
+      }};
   return s;
 }
 

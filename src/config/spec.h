@@ -19,11 +19,14 @@ using schema::object_spec;
 
 std::span<const std::string_view> enum_names(starting_offsets);
 std::span<const std::string_view> enum_names(fsync_policy);
+std::span<const std::string_view> enum_names(commitlog_sync);
+std::span<const std::string_view> enum_names(authenticator);
 std::span<const std::string_view> enum_names(task_type);
 
 const object_spec<log_section>& spec_for(log_section*);
 const object_spec<broker_section>& spec_for(broker_section*);
 const object_spec<kafka_section>& spec_for(kafka_section*);
+const object_spec<store_user>& spec_for(store_user*);
 const object_spec<store_section>& spec_for(store_section*);
 const object_spec<cassandra_section>& spec_for(cassandra_section*);
 const object_spec<api_section>& spec_for(api_section*);

@@ -430,4 +430,57 @@ result<std::vector<uint8_t>> literal_value(const parser::term& t, const cql::dat
   return out;
 }
 
+std::vector<uint8_t> normalize_collection(const cql::data_type& type, bytes_view value) {
+  if (type.id != type_id::set && type.id != type_id::map) return {value.begin(), value.end()};
+  const bool is_map = type.id == type_id::map;
+  struct entry {
+    std::string order;
+    bytes_view key;
+    bytes_view value;
+    size_t index;
+  };
+  std::vector<entry> entries;
+  byte_reader r(value);
+  const int32_t n = r.read_i32().value_or(0);
+  for (int32_t i = 0; i < n; ++i) {
+    entry e;
+    auto read = [&]() -> bytes_view {
+      const int32_t len = r.read_i32().value_or(0);
+      return r.read_bytes(static_cast<size_t>(std::max(len, 0))).value_or(bytes_view{});
+    };
+    e.key = read();
+    if (is_map) e.value = read();
+    byte_writer order;
+    if (!cql::encode_key_component(type.params[0], e.key, false, order)) {
+      return {value.begin(), value.end()};
+    }
+    e.order.assign(as_string_view(order.view()));
+    e.index = static_cast<size_t>(i);
+    entries.push_back(e);
+  }
+  // By key, and for equal keys the later entry last, so that it is the one kept.
+  std::ranges::sort(entries, [](const entry& a, const entry& b) {
+    return a.order != b.order ? a.order < b.order : a.index < b.index;
+  });
+  std::vector<entry> kept;
+  for (auto& e : entries) {
+    if (!kept.empty() && kept.back().order == e.order) {
+      kept.back() = e;
+    } else {
+      kept.push_back(e);
+    }
+  }
+  byte_writer w(value.size());
+  w.write_i32(static_cast<int32_t>(kept.size()));
+  for (const auto& e : kept) {
+    w.write_i32(static_cast<int32_t>(e.key.size()));
+    w.write_bytes(e.key);
+    if (is_map) {
+      w.write_i32(static_cast<int32_t>(e.value.size()));
+      w.write_bytes(e.value);
+    }
+  }
+  return std::move(w).take();
+}
+
 }  // namespace sluice::store

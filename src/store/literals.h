@@ -20,6 +20,10 @@ namespace sluice::store {
 result<std::vector<uint8_t>> literal_value(const parser::term& t, const cql::data_type& type,
                                            std::string_view column);
 
+// A bound (already valid) set or map value in the order Cassandra keeps it: sorted by key in the
+// type's order, without duplicates (a later map entry wins). Other values are returned as is.
+std::vector<uint8_t> normalize_collection(const cql::data_type& type, bytes_view value);
+
 // A fresh UUID: version 1 (time-based, as now() gives) or version 4 (random, as uuid() gives).
 std::vector<uint8_t> new_uuid(bool time_based);
 

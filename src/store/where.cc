@@ -94,7 +94,7 @@ result<term_value> evaluate(const parser::term& t, const cql::data_type& type,
       return invalid(fmt::format("Invalid value for \"{}\" of type {}: {}", column, type.name(),
                                  ok.error().message));
     }
-    return term_value{term_value::set, bytes(v.bytes.begin(), v.bytes.end())};
+    return term_value{term_value::set, normalize_collection(type, v.bytes)};
   }
   if (t.what == parser::term::kind::null) return term_value{term_value::null, {}};
   for (const auto& item : t.items) {

@@ -7,7 +7,6 @@ import datetime
 import decimal
 import os
 import random
-import re
 import shutil
 import signal
 import socket
@@ -23,6 +22,7 @@ from cassandra import AlreadyExists, AuthenticationFailed, InvalidRequest
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster, NoHostAvailable
 from cassandra.concurrent import execute_concurrent_with_args
+from cassandra.connection import locally_supported_compressions
 from cassandra.metadata import Murmur3Token
 from cassandra.protocol import ConfigurationException, SyntaxException
 from cassandra.query import BatchStatement, BatchType, SimpleStatement
@@ -55,11 +55,8 @@ REFERENCE_TABLE = ("CREATE TABLE spark_streams.created_users (id UUID PRIMARY KE
 REFERENCE_COLUMNS = ["id", "first_name", "last_name", "gender", "address", "post_code", "email",
                      "username", "registered_date", "phone", "picture"]
 
-try:
-    import lz4.block  # noqa: F401  (what the driver's lz4 compression imports)
-    HAVE_LZ4 = True
-except ImportError:
-    HAVE_LZ4 = False
+# The driver offers lz4 only when /usr/bin/python3 has the lz4 module (Debian: python3-lz4).
+HAVE_LZ4 = "lz4" in locally_supported_compressions
 
 
 def free_port():
@@ -275,9 +272,10 @@ class ReferenceSchema(StoreTest):
             % (", ".join(REFERENCE_COLUMNS), ", ".join("?" * len(REFERENCE_COLUMNS))))
         ids = [uuid.uuid4() for _ in range(10000)]
         params = [user_values(i, uid) for i, uid in enumerate(ids)]
-        results = execute_concurrent_with_args(self.session, insert, params, concurrency=100)
+        results = execute_concurrent_with_args(self.session, insert, params, concurrency=100,
+                                               raise_on_first_error=False)
         failures = [r for ok, r in results if not ok]
-        self.assertEqual(failures[:5], [], "%d inserts failed" % len(failures))
+        self.assertEqual(failures[:5], [], "%d of 10000 inserts failed" % len(failures))
         self.assertEqual(len(results), 10000)
 
         select = self.session.prepare("SELECT * FROM bulk.created_users WHERE id = ?")
@@ -292,8 +290,8 @@ class ReferenceSchema(StoreTest):
         self.assertEqual(len(rs.current_rows), 1000, "first page is fetch_size rows")
         self.assertTrue(rs.has_more_pages, "no paging state after the first page")
         seen = collections.Counter(row.id for row in rs)
-        self.assertEqual(len(seen), 10000, "distinct ids paged through")
-        self.assertEqual([i for i, n in seen.items() if n > 1][:5], [], "ids seen twice")
+        self.assertEqual([i for i, n in seen.items() if n > 1][:5], [], "ids paged twice")
+        self.assertEqual(sum(seen.values()), 10000, "rows paged through")
         self.assertEqual(set(seen), set(ids))
 
         count = self.rows("SELECT count(*) FROM bulk.created_users")
@@ -325,12 +323,12 @@ def plain(value):
 class Types(StoreTest):
     @classmethod
     def prepare_class(cls):
-        cls.session.execute(f"CREATE KEYSPACE types WITH replication = {REPLICATION}")
-        cls.session.execute("CREATE TABLE types.all_types (id int PRIMARY KEY, %s)"
+        cls.session.execute(f"CREATE KEYSPACE typed WITH replication = {REPLICATION}")
+        cls.session.execute("CREATE TABLE typed.all_types (id int PRIMARY KEY, %s)"
                             % ", ".join(f"{n} {t}" for n, t in TYPE_COLUMNS))
-        cls.insert = cls.session.prepare("INSERT INTO types.all_types (id, %s) VALUES (?, %s)"
+        cls.insert = cls.session.prepare("INSERT INTO typed.all_types (id, %s) VALUES (?, %s)"
                                          % (", ".join(COLS), ", ".join("?" * len(COLS))))
-        cls.select = cls.session.prepare("SELECT * FROM types.all_types WHERE id = ?")
+        cls.select = cls.session.prepare("SELECT * FROM typed.all_types WHERE id = ?")
 
     def read(self, id_):
         rows = list(self.session.execute(self.select, (id_,)))
@@ -367,7 +365,7 @@ class Types(StoreTest):
             "i": -2**31, "bi": -2**63, "si": -32768, "ti": -128, "b": False,
             "f": 2.0**-10, "d": -1e300, "dec": decimal.Decimal("-123456789012345678901234.500"),
             "vi": -(2**200),
-            # Before the epoch, and a zoned datetime (stored as UTC, read back naive UTC).
+            # A timestamp before the epoch; empty strings, blob and collections.
             "ts": datetime.datetime(1969, 12, 31, 23, 59, 59, 999000),
             "dt": datetime.date(1970, 1, 1), "tm": datetime.time(0, 0),
             "bl": b"", "ip": "2001:db8::ff00:42:8329", "l": [], "s": set(), "m": {},
@@ -388,6 +386,7 @@ class Types(StoreTest):
                         l=None, s=None, m=None)
         self.check(self.read(2), expected)
 
+        # A zoned datetime is stored as UTC and read back as a naive UTC datetime.
         zoned = datetime.datetime(2024, 1, 1, 12, 0, 0, 500000,
                                   tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
         self.session.execute(self.insert, [3] + [zoned if c == "ts" else first[c] for c in COLS])
@@ -397,16 +396,16 @@ class Types(StoreTest):
         self.session.execute(self.insert, [10] + [None] * len(COLS))
         row = self.read(10)
         self.assertEqual({c: getattr(row, c) for c in COLS}, {c: None for c in COLS})
-        self.session.execute("INSERT INTO types.all_types (id) VALUES (11)")
+        self.session.execute("INSERT INTO typed.all_types (id) VALUES (11)")
         row = self.read(11)
         self.assertEqual({c: getattr(row, c) for c in COLS}, {c: None for c in COLS})
-        self.session.execute("INSERT INTO types.all_types (id, i, t, l) VALUES (12, null, null, "
+        self.session.execute("INSERT INTO typed.all_types (id, i, t, l) VALUES (12, null, null, "
                              "null)")
         self.assertEqual((self.read(12).i, self.read(12).t, self.read(12).l), (None, None, None))
 
     def test_literals_in_a_query_round_trip(self):
         self.session.execute(
-            "INSERT INTO types.all_types (id, %s) VALUES (100, "
+            "INSERT INTO typed.all_types (id, %s) VALUES (100, "
             "6ab09bec-e68e-48d9-a5f8-97e6fb4c9b47, 8e46a6a0-0b5c-11ef-9262-0242ac120002, "
             "'it''s text', 'vc', 'asc', -42, 9000000000, -1000, -100, true, 1.5, -2.25, 1.25, "
             "123456789012345678901234567890, '2024-05-06 07:08:09.123+0000', '2024-05-06', "
@@ -427,7 +426,7 @@ class Types(StoreTest):
         })
         self.assertEqual(list(row.m.keys()), ["x", "y"], "map literal keys sorted")
         # Other literal forms: a timestamp in milliseconds, an IPv4 address, a negative varint.
-        self.session.execute("INSERT INTO types.all_types (id, ts, ip, vi, dec, b) VALUES "
+        self.session.execute("INSERT INTO typed.all_types (id, ts, ip, vi, dec, b) VALUES "
                              "(101, 1714979289123, '10.1.2.3', -5, -0.001, false)")
         row = self.read(101)
         self.assertEqual(row.ts, datetime.datetime(2024, 5, 6, 7, 8, 9, 123000))
@@ -622,23 +621,23 @@ class Queries(StoreTest):
                          "prepared")
 
     def test_ttl_expiry_and_ttl_writetime_functions(self):
-        self.session.execute("CREATE TABLE cq.ttl (pk int PRIMARY KEY, v text)")
+        self.session.execute("CREATE TABLE cq.expiring (pk int PRIMARY KEY, v text)")
         before = time.time()
-        self.session.execute("INSERT INTO cq.ttl (pk, v) VALUES (1, 'short') USING TTL 1")
-        self.session.execute("INSERT INTO cq.ttl (pk, v) VALUES (2, 'long') USING TTL 100")
-        self.session.execute("INSERT INTO cq.ttl (pk, v) VALUES (3, 'forever')")
+        self.session.execute("INSERT INTO cq.expiring (pk, v) VALUES (1, 'short') USING TTL 1")
+        self.session.execute("INSERT INTO cq.expiring (pk, v) VALUES (2, 'long') USING TTL 100")
+        self.session.execute("INSERT INTO cq.expiring (pk, v) VALUES (3, 'forever')")
         after = time.time()
-        row = self.rows("SELECT ttl(v), writetime(v) FROM cq.ttl WHERE pk = 2")[0]
+        row = self.rows("SELECT ttl(v), writetime(v) FROM cq.expiring WHERE pk = 2")[0]
         self.assertTrue(0 < row[0] <= 100, "ttl(v) = %r" % (row[0],))
         self.assertTrue((before - 5) * 1e6 <= row[1] <= (after + 5) * 1e6,
                         "writetime(v) = %r is not now in microseconds" % (row[1],))
-        self.assertIsNone(self.rows("SELECT ttl(v) FROM cq.ttl WHERE pk = 3")[0][0])
+        self.assertIsNone(self.rows("SELECT ttl(v) FROM cq.expiring WHERE pk = 3")[0][0])
         deadline = time.monotonic() + 5
-        while self.rows("SELECT v FROM cq.ttl WHERE pk = 1") and time.monotonic() < deadline:
+        while self.rows("SELECT v FROM cq.expiring WHERE pk = 1") and time.monotonic() < deadline:
             time.sleep(0.2)
-        self.assertEqual(self.rows("SELECT v FROM cq.ttl WHERE pk = 1"), [],
+        self.assertEqual(self.rows("SELECT v FROM cq.expiring WHERE pk = 1"), [],
                          "a row with TTL 1 is still there after 5 s")
-        self.assertEqual(sorted(r.pk for r in self.session.execute("SELECT pk FROM cq.ttl")),
+        self.assertEqual(sorted(r.pk for r in self.session.execute("SELECT pk FROM cq.expiring")),
                          [2, 3])
 
     def test_using_timestamp_last_write_wins(self):
@@ -750,9 +749,9 @@ class Queries(StoreTest):
         self.assertEqual(list(self.session.execute(select, {"c": 3, "p": 1})), [])
 
     def test_batches_are_atomic(self):
-        self.session.execute("CREATE TABLE cq.batch (pk int, ck int, v text, "
+        self.session.execute("CREATE TABLE cq.batched (pk int, ck int, v text, "
                              "PRIMARY KEY (pk, ck))")
-        insert = self.session.prepare("INSERT INTO cq.batch (pk, ck, v) VALUES (?, ?, ?)")
+        insert = self.session.prepare("INSERT INTO cq.batched (pk, ck, v) VALUES (?, ?, ?)")
         for batch_type in (BatchType.LOGGED, BatchType.UNLOGGED):
             with self.subTest(batch_type=batch_type):
                 pk = 10 if batch_type == BatchType.LOGGED else 20
@@ -760,23 +759,23 @@ class Queries(StoreTest):
                 for ck in range(5):
                     batch.add(insert, (pk, ck, f"b{ck}"))
                 batch.add(SimpleStatement(
-                    f"INSERT INTO cq.batch (pk, ck, v) VALUES ({pk + 1}, 0, 'other partition')"))
-                batch.add(f"UPDATE cq.batch SET v = 'changed' WHERE pk = {pk} AND ck = 4")
+                    f"INSERT INTO cq.batched (pk, ck, v) VALUES ({pk + 1}, 0, 'other partition')"))
+                batch.add(f"UPDATE cq.batched SET v = 'changed' WHERE pk = {pk} AND ck = 4")
                 self.session.execute(batch)
                 self.assertEqual(
                     [(r.ck, r.v) for r in self.session.execute(
-                        f"SELECT ck, v FROM cq.batch WHERE pk = {pk}")],
+                        f"SELECT ck, v FROM cq.batched WHERE pk = {pk}")],
                     [(0, "b0"), (1, "b1"), (2, "b2"), (3, "b3"), (4, "changed")])
-                self.assertEqual(len(self.rows(f"SELECT * FROM cq.batch WHERE pk = {pk + 1}")),
+                self.assertEqual(len(self.rows(f"SELECT * FROM cq.batched WHERE pk = {pk + 1}")),
                                  1)
                 # One bad statement refuses the whole batch: nothing of it is applied.
                 bad = BatchStatement(batch_type=batch_type)
                 bad.add(insert, (pk + 2, 0, "must not exist"))
                 bad.add(SimpleStatement(
-                    f"INSERT INTO cq.batch (pk, ck, v) VALUES ({pk + 2}, 'not an int', 'x')"))
+                    f"INSERT INTO cq.batched (pk, ck, v) VALUES ({pk + 2}, 'not an int', 'x')"))
                 with self.assertRaises(InvalidRequest):
                     self.session.execute(bad)
-                self.assertEqual(self.rows(f"SELECT * FROM cq.batch WHERE pk = {pk + 2}"), [])
+                self.assertEqual(self.rows(f"SELECT * FROM cq.batched WHERE pk = {pk + 2}"), [])
 
 
 # --------------------------------------------------------------------------------------------
@@ -990,14 +989,18 @@ class RawProtocol(StoreTest):
         for name, payload in payloads.items():
             with self.subTest(payload=name):
                 s = self.connect()
-                s.sendall(payload)
+                try:
+                    s.sendall(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # closed before all of it was sent: a reaction too
                 self.assert_error_or_closed(s, name)
                 self.assert_still_serving()
 
     def test_truncated_frame_then_close(self):
         s = socket.create_connection(("127.0.0.1", self.store.port), timeout=10)
-        query = cql_string("SELECT * FROM system.local")
-        s.sendall(cql_frame(OP_QUERY, query, length=100)[:20])
+        query = b"SELECT * FROM system.local"
+        body = struct.pack(">i", len(query)) + query + struct.pack(">HB", 1, 0)
+        s.sendall(cql_frame(OP_QUERY, body, length=100)[:20])
         s.close()
         time.sleep(0.2)
         self.assert_still_serving()
@@ -1024,6 +1027,7 @@ class CrashSafety(unittest.TestCase):
 
         acked, failure = [], []
         stop = threading.Event()
+        self.addCleanup(stop.set)  # a failed test leaves no writer running
 
         def writer():
             # One synchronous insert at a time; an id is recorded once its write is acknowledged.
@@ -1126,7 +1130,7 @@ class Restart(unittest.TestCase):
                                                   "WHERE pk = 99")), [])
 
     def test_no_sync_store_keeps_rows_over_a_clean_restart(self):
-        store = self.start(extra=("--no-sync",))
+        store = self.start(extra=("--commitlog-sync", "periodic"))
         self.addCleanup(shutil.rmtree, store.root, True)
         with connected(store.port) as (_, session):
             session.execute(f"CREATE KEYSPACE fast WITH replication = {REPLICATION}")
@@ -1135,7 +1139,7 @@ class Restart(unittest.TestCase):
             execute_concurrent_with_args(session, insert, [(i, str(i)) for i in range(1000)],
                                          concurrency=50)
         self.assertEqual(store.stop(), 0, store.output()[-3000:])
-        store = self.start(root=store.root, extra=("--sync",))
+        store = self.start(root=store.root, extra=("--commitlog-sync", "batch"))
         with connected(store.port) as (_, session):
             rows = {r.pk: r.v for r in session.execute("SELECT pk, v FROM fast.t")}
         self.assertEqual(rows, {i: str(i) for i in range(1000)})
@@ -1174,7 +1178,11 @@ class Authentication(unittest.TestCase):
         config = os.path.join(cls.root, "auth.yaml")
         with open(config, "w") as f:
             f.write(AUTH_CONFIG)
-        cls.store = Store(root=cls.root, config=config)
+        try:
+            cls.store = Store(root=cls.root, config=config)
+        except BaseException:
+            shutil.rmtree(cls.root, ignore_errors=True)
+            raise
 
     @classmethod
     def tearDownClass(cls):
