@@ -1,9 +1,11 @@
 // CQL native protocol v4 frames on arbitrary bytes: the header checks, then every body primitive
 // a server reads from a request (STARTUP's string map, QUERY's long string, consistency and values,
-// REGISTER's string list, ...), type options, value validation and key encoding. None may read past
+// REGISTER's string list, ...), type options, value validation, key encoding and the size of
+// encoded key components, and LZ4 body decompression. None may read past
 // the input or crash; anything accepted re-encodes to bytes that decode to the same thing.
 #include <cstdlib>
 
+#include "cql/compression.h"
 #include "cql/frame.h"
 #include "cql/key_encoding.h"
 #include "cql/messages.h"
@@ -55,6 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   const bytes_view body = size > cql::header_size ? in.subspan(cql::header_size) : in;
+  // A compressed body: refused or decompressed within its claim, and round-trips.
+  if (auto plain = cql::lz4_decompress(in, 1 << 20)) {
+    auto again = cql::lz4_decompress(cql::lz4_compress(*plain), 1 << 20);
+    check(again && *again == *plain);
+  }
   // The selector picks which primitive sequence to read, so every reader sees every shape.
   const uint8_t selector = size > 0 ? data[0] : 0;
   byte_reader r(body);
@@ -66,7 +73,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const bytes_view value = body.subspan(r.position());
         if (t->validate(value) && !t->is_collection()) {
           byte_writer key;
-          check(cql::encode_key_component(*t, value, selector & 0x80, key).has_value());
+          const bool desc = (selector & 0x80) != 0;
+          check(cql::encode_key_component(*t, value, desc, key).has_value());
+          // A component is self-delimiting: its size is found from its own bytes, even with
+          // more bytes after it.
+          key.write_u8(0x5A);
+          auto n = cql::key_component_size(*t, key.view(), desc);
+          check(n && *n + 1 == key.size());
         }
         (void)cql::data_type::parse(as_string_view(value));
       }

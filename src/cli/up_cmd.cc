@@ -11,6 +11,7 @@
 #include "broker/broker.h"
 #include "cli/commands.h"
 #include "cli/plan.h"
+#include "store/server.h"
 
 namespace sluice::cli {
 
@@ -38,6 +39,8 @@ int run_up(const global_options& g, const up_options& o) {
   for (const auto& p : parts) {
     if (p.name == "broker") {
       group.add(std::make_unique<broker::broker>(broker_options_from(*c)));
+    } else if (p.name == "store") {
+      group.add(std::make_unique<store::server>(store_options_from(*c)));
     } else {
       pending += (pending.empty() ? "" : ", ") + p.name;
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include "store/schema.h"
 
@@ -67,7 +68,8 @@ bool later(const liveness& a, const liveness& b) {
   if (a.timestamp != b.timestamp) return a.timestamp > b.timestamp;
   const int64_t ea = a.expires == 0 ? INT64_MAX : a.expires;
   const int64_t eb = b.expires == 0 ? INT64_MAX : b.expires;
-  return ea > eb;
+  if (ea != eb) return ea > eb;
+  return a.ttl > b.ttl;
 }
 
 // Cassandra's reconciliation of two versions of one cell: true when `a` wins over `b`.
@@ -197,7 +199,7 @@ result<record> decode_record(std::string_view bytes) {
 
 record merge(const record& a, const record& b) {
   record out;
-  out.keys = b.keys.empty() ? a.keys : b.keys;
+  out.keys = std::max(a.keys, b.keys);  // the same key's values; max keeps merging commutative
   out.deleted_at = std::max(a.deleted_at, b.deleted_at);
   const liveness& m = later(a.marker, b.marker) ? a.marker : b.marker;
   if (m.present() && m.timestamp > out.deleted_at) out.marker = m;
@@ -215,6 +217,12 @@ record merge(const record& a, const record& b) {
       }
     }
   }
+
+  // A canonical order, so that the merged bytes do not depend on the order of the operands.
+  std::ranges::sort(out.ranges, [](const range_deletion& x, const range_deletion& y) {
+    return std::tie(x.start.prefix, x.start.inclusive, x.end.prefix, x.end.inclusive) <
+           std::tie(y.start.prefix, y.start.inclusive, y.end.prefix, y.end.inclusive);
+  });
 
   out.cells.reserve(std::max(a.cells.size(), b.cells.size()));
   auto keep = [&](const cell_record& c) {

@@ -1215,5 +1215,59 @@ class Authentication(unittest.TestCase):
         self.assert_refused(None)
 
 
+class EmbeddedInUp(unittest.TestCase):
+    """`sluice up` runs the store beside the broker: a driver reaches it on the configured port,
+    and its data lives under the pipeline's data directory."""
+
+    def test_up_serves_cql(self):
+        root = tempfile.mkdtemp(prefix="sluice-up-")
+        self.addCleanup(shutil.rmtree, root, True)
+        broker_port, store_port = free_port(), free_port()
+        config = os.path.join(root, "sluice.yaml")
+        with open(config, "w") as f:
+            f.write(f"data_dir: {root}/data\n"
+                    f"broker:\n  listen: 127.0.0.1:{broker_port}\n"
+                    f"store:\n  listen: 127.0.0.1:{store_port}\n")
+        log = open(os.path.join(root, "up.log"), "w+")
+        self.addCleanup(log.close)
+        started = time.monotonic()
+        proc = subprocess.Popen([BIN, "up", config], stdout=log, stderr=subprocess.STDOUT)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            log.seek(0)
+            if "ready in" in log.read():
+                break
+            self.assertIsNone(proc.poll(), "sluice up exited early")
+            time.sleep(0.05)
+        else:
+            self.fail("sluice up never became ready")
+        ready_after = time.monotonic() - started
+        with connected(store_port) as (_, session):
+            session.execute(REFERENCE_KEYSPACE)
+            session.execute(REFERENCE_TABLE)
+            session.execute("INSERT INTO spark_streams.created_users (id, first_name) "
+                            "VALUES (uuid(), 'ada')")
+            self.assertEqual(session.execute(
+                "SELECT count(*) FROM spark_streams.created_users").one()[0], 1)
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=20), 0)
+        self.assertTrue(os.path.isdir(os.path.join(root, "data", "store", "db")))
+        # Start-up to ready well under a second (the sanitizer build is slower than release).
+        self.assertLess(ready_after, 5, f"ready after {ready_after:.2f} s")
+
+    def test_busy_port_names_the_store(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            port = s.getsockname()[1]
+            root = tempfile.mkdtemp(prefix="sluice-store-")
+            self.addCleanup(shutil.rmtree, root, True)
+            r = subprocess.run([BIN, "store", "--listen", f"127.0.0.1:{port}", "--data-dir", root],
+                               capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"cannot listen on 127.0.0.1:{port}: Address already in use", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
