@@ -14,6 +14,8 @@ driver's default Cluster settings (only the contact point and port given):
              execute_concurrent loop (and the same sequential loop) on a prepared
              `SELECT key FROM system.local WHERE key = 'local'`, which the store answers without
              touching its tables. The ratio shows how much of the time is the store's.
+  cpu:       CPU time per statement of the store process and of this (the driver's) process, for
+             each execute_concurrent loop: where the time goes, whatever the wall clock says.
   process:   the store's peak RSS (VmHWM) after the run, and the time from process start to the
              port accepting connections (median of 5 starts on an empty directory).
 
@@ -37,6 +39,7 @@ import uuid
 from cassandra import __version__ as driver_version
 from cassandra.cluster import Cluster
 from cassandra.concurrent import execute_concurrent_with_args
+from cassandra.query import tuple_factory
 
 CONCURRENCY = 100
 
@@ -132,6 +135,12 @@ class Store:
                     return int(line.split()[1])
         return 0
 
+    def cpu_s(self):
+        """User + system CPU seconds used by the store process so far."""
+        with open("/proc/{}/stat".format(self.proc.pid)) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -149,11 +158,27 @@ def connect(port):
     return cluster, cluster.connect()
 
 
-def concurrent_rate(session, statement, params):
+class Cpu:
+    """CPU µs per statement of the store and of this process, summed over loops."""
+
+    def __init__(self):
+        self.store_s = self.driver_s = 0.0
+        self.statements = 0
+
+    def per_statement(self):
+        n = max(1, self.statements)
+        return {"store_us": self.store_s / n * 1e6, "driver_us": self.driver_s / n * 1e6}
+
+
+def concurrent_rate(session, statement, params, store, cpu):
     """Statements/s of one execute_concurrent_with_args pass over params."""
+    store_cpu, own_cpu = store.cpu_s(), time.process_time()
     start = time.perf_counter()
     results = execute_concurrent_with_args(session, statement, params, concurrency=CONCURRENCY)
     elapsed = time.perf_counter() - start
+    cpu.store_s += store.cpu_s() - store_cpu
+    cpu.driver_s += time.process_time() - own_cpu
+    cpu.statements += len(params)
     failed = [r for r in results if not r.success]
     if failed:
         sys.exit("{} of {} statements failed: {}".format(len(failed), len(params),
@@ -174,12 +199,12 @@ def sequential_latency_us(session, statement, params, want_rows):
     return times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.99))]
 
 
-def insert_runs(session, rows_per_run, runs, rng):
+def insert_runs(session, rows_per_run, runs, rng, store, cpu):
     insert = session.prepare(INSERT)
     rates, written = [], []
     for _ in range(runs):
         rows = reference_rows(rows_per_run, rng)
-        rates.append(concurrent_rate(session, insert, rows))
+        rates.append(concurrent_rate(session, insert, rows, store, cpu))
         written.extend(rows)
     return statistics.median(rates), written
 
@@ -217,10 +242,20 @@ def main():
 
         # The driver's ceiling, then the store's inserts, then the ceiling again; the median of
         # all the ceiling runs, so that drift over the run shows in neither figure alone.
-        ceiling = [concurrent_rate(session, local, [()] * rows_per_run) for _ in range(runs)]
-        out["inserts_per_s_batch"], written = insert_runs(session, rows_per_run, runs, rng)
-        ceiling += [concurrent_rate(session, local, [()] * rows_per_run) for _ in range(runs)]
+        cpu_local, cpu_batch, cpu_tuples = Cpu(), Cpu(), Cpu()
+        nothing = [()] * rows_per_run
+        ceiling = [concurrent_rate(session, local, nothing, store, cpu_local) for _ in range(runs)]
+        out["inserts_per_s_batch"], written = insert_runs(session, rows_per_run, runs, rng, store,
+                                                          cpu_batch)
+        ceiling += [concurrent_rate(session, local, nothing, store, cpu_local) for _ in range(runs)]
         out["ceiling_per_s"] = statistics.median(ceiling)
+        # The default row factory builds a namedtuple class for every result; an INSERT's (void)
+        # result has none. Plain tuples show the ceiling without that cost.
+        default_row_factory = session.row_factory
+        session.row_factory = tuple_factory
+        out["ceiling_per_s_tuple_factory"] = statistics.median(
+            [concurrent_rate(session, local, nothing, store, cpu_tuples) for _ in range(runs)])
+        session.row_factory = default_row_factory
 
         select = session.prepare(SELECT)
         keys = [(rng.choice(written)[0],) for _ in range(reads)]
@@ -240,11 +275,17 @@ def main():
         cluster, session = connect(store.port)
         session.execute(CREATE_KEYSPACE)
         session.execute(CREATE_TABLE)
-        out["inserts_per_s_periodic"], _ = insert_runs(session, rows_per_run, runs, rng)
+        cpu_periodic = Cpu()
+        out["inserts_per_s_periodic"], _ = insert_runs(session, rows_per_run, runs, rng, store,
+                                                       cpu_periodic)
         cluster.shutdown()
     finally:
         store.stop()
     out["startup_ms"] = statistics.median(startup)
+    out["cpu_per_statement"] = {
+        "insert_batch": cpu_batch.per_statement(), "insert_periodic": cpu_periodic.per_statement(),
+        "system_local": cpu_local.per_statement(),
+        "system_local_tuple_factory": cpu_tuples.per_statement()}
     out["startup_ms_all"] = startup
 
     ceiling = out["ceiling_per_s"]
@@ -254,8 +295,15 @@ def main():
     for label, key in [
             ("insert, execute_concurrent (commitlog_sync batch)", "inserts_per_s_batch"),
             ("insert, execute_concurrent (commitlog_sync periodic)", "inserts_per_s_periodic"),
-            ("baseline: execute_concurrent of SELECT .. system.local", "ceiling_per_s")]:
+            ("baseline: execute_concurrent of SELECT .. system.local", "ceiling_per_s"),
+            ("  the same with row_factory = tuple_factory", "ceiling_per_s_tuple_factory")]:
         print("{:<62} {:>10,.0f} /s {:>7.0%}".format(label, out[key], out[key] / ceiling))
+    print("{:<62} {:>13} {:>8}".format("CPU per statement", "store", "driver"))
+    for label, key in [("insert (batch)", "insert_batch"), ("insert (periodic)", "insert_periodic"),
+                       ("SELECT .. system.local", "system_local"),
+                       ("SELECT .. system.local, tuple_factory", "system_local_tuple_factory")]:
+        c = out["cpu_per_statement"][key]
+        print("{:<62} {:>10.1f} us {:>5.0f} us".format(label, c["store_us"], c["driver_us"]))
     for label, key in [("point read by id, sequential, p50", "read_p50_us"),
                        ("point read by id, sequential, p99", "read_p99_us"),
                        ("baseline: SELECT .. system.local, sequential, p50", "local_p50_us"),

@@ -192,6 +192,9 @@ result<record> decode_record(std::string_view bytes) {
     }
     c.tombstone = (cf & cell_tombstone) != 0;
     if (!c.tombstone && !in.get_bytes(c.value)) return corrupt("truncated cell value");
+    if (&c != &r.cells.front() && (&c - 1)->column >= c.column) {
+      return corrupt("cells out of column order");
+    }
   }
   if (!in.done()) return corrupt("bytes after the cells");
   return r;

@@ -125,6 +125,9 @@ TEST_F(EngineTest, ClusteringOrderRangesAndDeletes) {
   EXPECT_EQ(cks("SELECT ck FROM t WHERE pk = 1 LIMIT 3"), "9,8,7");
   EXPECT_EQ(cks("SELECT ck FROM t WHERE pk IN (1, 2) PER PARTITION LIMIT 2"), "9,8,9,8");
   EXPECT_EQ(cks("SELECT ck FROM t PER PARTITION LIMIT 1"), "9,9");
+  // ORDER BY over several partitions merges their rows in clustering order.
+  EXPECT_EQ(cks("SELECT ck FROM t WHERE pk IN (1, 2) AND ck > 6 ORDER BY ck ASC"), "7,7,8,8,9,9");
+  EXPECT_EQ(cks("SELECT ck FROM t WHERE pk IN (1, 2) AND ck < 3 ORDER BY ck DESC"), "2,2,1,1");
   EXPECT_EQ(select("SELECT count(*) FROM t"), (rows_t{{"18"}}));
 
   run("DELETE FROM t WHERE pk = 1 AND ck = 9");

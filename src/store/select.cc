@@ -423,8 +423,7 @@ result<outcome> engine::impl::execute_select(const prepared_statement& p, const 
       if (ordered_across) {
         std::vector<cell> cells;
         rd.project(r, cells);
-        sorted_rows.emplace_back(std::string(key.substr(std::min(key.size(), key.size()))),
-                                 std::move(cells));
+        sorted_rows.emplace_back(std::string(key), std::move(cells));
       } else {
         rd.project(r, rows.cells);
       }
@@ -644,11 +643,16 @@ result<outcome> engine::impl::execute_select(const prepared_statement& p, const 
       const auto len = prefix_length(t, key);
       return len ? key.substr(*len + 1) : std::string();
     };
-    std::ranges::stable_sort(sorted_rows, [&](const auto& a, const auto& b) {
-      return reversed ? ck_of(a.first) > ck_of(b.first) : ck_of(a.first) < ck_of(b.first);
+    // Stable: rows with equal clustering keys keep their partitions' token order.
+    std::vector<std::pair<std::string, size_t>> order;
+    for (size_t i = 0; i < sorted_rows.size(); ++i)
+      order.emplace_back(ck_of(sorted_rows[i].first), i);
+    std::ranges::sort(order, [&](const auto& a, const auto& b) {
+      if (a.first != b.first) return reversed ? a.first > b.first : a.first < b.first;
+      return a.second < b.second;
     });
-    for (auto& [key, cells] : sorted_rows) {
-      for (auto& c : cells) rows.cells.push_back(std::move(c));
+    for (const auto& [ck, i] : order) {
+      for (auto& c : sorted_rows[i].second) rows.cells.push_back(std::move(c));
     }
   }
   if (counting) {
