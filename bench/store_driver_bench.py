@@ -13,7 +13,9 @@ driver's default Cluster settings (only the contact point and port given):
   baseline:  the driver's own ceiling, in the same run against the same process: the same
              execute_concurrent loop (and the same sequential loop) on a prepared
              `SELECT key FROM system.local WHERE key = 'local'`, which the store answers without
-             touching its tables. The ratio shows how much of the time is the store's.
+             touching its tables. The ratio shows how much of the time is the store's. The
+             driver's default row factory builds a namedtuple class per result with rows (an
+             INSERT's has none), so the loop is also timed with row_factory = tuple_factory.
   cpu:       CPU time per statement of the store process and of this (the driver's) process, for
              each execute_concurrent loop: where the time goes, whatever the wall clock says.
   process:   the store's peak RSS (VmHWM) after the run, and the time from process start to the
