@@ -146,16 +146,18 @@ int run(int argc, char** argv) {
   auto* scheduler = app.add_subcommand("scheduler", "Run the DAG scheduler and its REST API");
   planned(scheduler, "the scheduler");
 
-  auto* cql = app.add_subcommand("cql", "CQL shell");
-  cql->add_option("--host", p.host, "host:port of the store or a Cassandra node")
-      ->default_str("127.0.0.1:9042");
-  cql->add_option("-u,--user", p.user, "User name");
-  cql->add_option("-p,--password", p.password, "Password");
-  cql->add_option("-k,--keyspace", p.keyspace, "Keyspace to USE");
-  cql->add_option("-e,--execute", p.execute, "Run these statements and exit");
-  cql->add_option("-f,--file", p.file, "Run the statements of this file and exit");
-  cql->add_option("--format", p.format, "Output of -e/-f: table, csv or json");
-  planned(cql, "the CQL shell");
+  cql_options qo;
+  auto* cql = app.add_subcommand(
+      "cql", "CQL shell for sluice's store or any Cassandra node (interactive, or -e/-f)");
+  cql->add_option("--host", qo.host,
+                  "host:port (default: cassandra.contact_points, else store.listen)");
+  cql->add_option("-u,--user", qo.user, "User name (PasswordAuthenticator)");
+  cql->add_option("-p,--password", qo.password, "Password");
+  cql->add_option("-k,--keyspace", qo.keyspace, "Keyspace to USE");
+  cql->add_option("-e,--execute", qo.execute, "Run these statements and exit");
+  cql->add_option("-f,--file", qo.file, "Run the statements of this file and exit");
+  cql->add_option("--format", qo.format, "Output: table (default), csv or json");
+  cql->callback([&] { action = [&] { return run_cql(g, qo); }; });
 
   topics_options to;
   auto* topics = app.add_subcommand(

@@ -53,6 +53,17 @@ int run_store(const global_options& g, const store_cli_options& o);
 // The store's settings from a config's `store` section.
 store::server_options store_options_from(const config::config& c);
 
+struct cql_options {
+  std::string host;      // --host; default: the first cassandra.contact_points, else store.listen
+  std::string user;      // -u; default: cassandra.username
+  std::string password;  // -p; default: cassandra.password
+  std::string keyspace;  // -k
+  std::string execute;   // -e: statements to run, then exit
+  std::string file;      // -f: a file of statements to run, then exit
+  std::string format;    // --format: table (default), csv or json
+};
+int run_cql(const global_options& g, const cql_options& o);
+
 struct topics_options {
   enum verb { list, create, remove, describe } action = list;
   std::string bootstrap;  // --bootstrap; default: kafka.bootstrap or the embedded broker

@@ -2,6 +2,7 @@
 // port: pipelining with bounded in-flight requests, paging, reconnection and re-preparing across
 // a restart, authentication, errors and timeouts.
 #include "cql/client.h"
+#include "cql/values.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -109,6 +110,78 @@ TEST_F(ClientTest, PipelinedPreparedInsertsStayWithinTheirBound) {
   ASSERT_EQ(row->rows.row_count, 1);
   EXPECT_EQ(*cql::cell_at(*row, 0, 0), text_bytes("v4321"));
   EXPECT_EQ(row->rows.metadata.columns.at(0).name, "v");
+}
+
+TEST_F(ClientTest, EveryTypeRoundTrips) {
+  auto s = connect(options());
+  ASSERT_TRUE(s);
+  run(*s,
+      "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+  run(*s,
+      "CREATE TABLE ks.types (k int PRIMARY KEY, a ascii, bi bigint, b blob, bo boolean, d "
+      "decimal, "
+      "db double, f float, i inet, si smallint, ti tinyint, tx text, vc varchar, ts timestamp, "
+      "dt date, tm time, u uuid, tu timeuuid, vi varint, l list<int>, st set<text>, "
+      "m map<text, bigint>)");
+  using namespace cql;
+  const uuid random_id = *parse_uuid("6ba7b810-9dad-41d1-80b4-00c04fd430c8");
+  const uuid time_id = *parse_uuid("5b6962dd-3f90-11ee-9ce4-0242ac120002");
+  const std::vector<uint8_t> v6 = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  std::vector<value> values = {
+      value::of(encode_int(7)),
+      value::of(encode_ascii("plain")),
+      value::of(encode_bigint(INT64_MIN)),
+      value::of(encode_blob(std::vector<uint8_t>{0, 1, 0xfe, 0xff})),
+      value::of(encode_boolean(true)),
+      value::of(*encode_decimal("-12345678901234567890.0012300")),
+      value::of(encode_double(-0.0)),
+      value::of(encode_float(3.5f)),
+      value::of(*encode_inet(v6)),
+      value::of(encode_smallint(-32768)),
+      value::of(encode_tinyint(127)),
+      value::of(encode_text("naïve ☃")),
+      value::of(encode_text("")),
+      value::of(encode_timestamp(-86'400'000)),
+      value::of(encode_date(-719'162)),
+      value::of(encode_time(86'399'999'999'999)),
+      value::of(encode_uuid(random_id)),
+      value::of(encode_timeuuid(time_id)),
+      value::of(*encode_varint("-987654321098765432109876543210")),
+      value::of(encode_list({encode_int(3), encode_int(1), encode_int(3)})),
+      value::of(encode_set({encode_text("a"), encode_text("b")})),
+      value::of(encode_map(
+          {{encode_text("x"), encode_bigint(1)}, {encode_text("y"), encode_bigint(-1)}})),
+  };
+  auto insert = s->prepare(
+      "INSERT INTO ks.types (k, a, bi, b, bo, d, db, f, i, si, ti, tx, vc, ts, dt, tm, u, tu, vi, "
+      "l, "
+      "st, m) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  ASSERT_TRUE(insert) << insert.error().message;
+  ASSERT_EQ((*insert)->bound.size(), values.size());
+  ASSERT_TRUE(s->execute(*insert, values));
+  auto back = s->execute(
+      "SELECT k, a, bi, b, bo, d, db, f, i, si, ti, tx, vc, ts, dt, tm, u, tu, vi, l, st, m FROM "
+      "ks.types WHERE k = 7");
+  ASSERT_TRUE(back) << back.error().message;
+  ASSERT_EQ(back->rows.row_count, 1);
+  for (size_t c = 0; c < values.size(); ++c) {
+    EXPECT_EQ(cell_at(*back, 0, c), values[c].bytes) << back->rows.metadata.columns[c].name;
+    // What the shell prints is a literal that writes the same value again.
+    const auto& type = back->rows.metadata.columns[c].type;
+    EXPECT_TRUE(type.validate(*values[c].bytes)) << back->rows.metadata.columns[c].name;
+  }
+  // Nulls and unset values.
+  ASSERT_TRUE(s->execute(*insert, [&] {
+    std::vector<value> v(values.size(), value::null());
+    v[0] = value::of(encode_int(8));
+    v[1] = value::not_set();
+    return v;
+  }()));
+  auto nulls = s->execute("SELECT a, bi, m FROM ks.types WHERE k = 8");
+  ASSERT_TRUE(nulls);
+  EXPECT_FALSE(cell_at(*nulls, 0, 0));
+  EXPECT_FALSE(cell_at(*nulls, 0, 1));
+  EXPECT_FALSE(cell_at(*nulls, 0, 2));
 }
 
 TEST_F(ClientTest, PagingReturnsEveryRowExactlyOnce) {

@@ -194,10 +194,6 @@ result<std::shared_ptr<const prepared_statement>> engine::prepare(std::string_vi
     }
     if (sel->limit) b.add(*sel->limit, "[limit]", type_of(cql::type_id::int_));
     p->result_columns = SLUICE_TRY(select_metadata(*table, *sel));
-  } else if (std::holds_alternative<parser::batch>(*body)) {
-    return invalid(
-        "BATCH statements cannot be prepared; prepare each statement and send them "
-        "in a BATCH message");
   }
   if (table) p->partition_key_indexes = partition_key_markers(*table, key_binds);
   if (static_cast<int>(p->bound.size()) < p->stmt.bind_count) {

@@ -267,7 +267,12 @@ result<bytes> floating(const context& c) {
   auto [p, ec] = std::from_chars(c.t.text.data(), c.t.text.data() + c.t.text.size(), v);
   if (ec != std::errc() || p != c.t.text.data() + c.t.text.size()) return c.wrong();
   if (c.type.id == type_id::float_) {
-    return big_endian(std::bit_cast<uint32_t>(static_cast<float>(v)), 4);
+    // Parsed as a float, not narrowed from the double: double rounding would move a few values
+    // (7.038531e-26) to the next float.
+    float f = 0;
+    auto [fp, fec] = std::from_chars(c.t.text.data(), c.t.text.data() + c.t.text.size(), f);
+    if (fec != std::errc() || fp != c.t.text.data() + c.t.text.size()) f = static_cast<float>(v);
+    return big_endian(std::bit_cast<uint32_t>(f), 4);
   }
   return big_endian(std::bit_cast<uint64_t>(v), 8);
 }

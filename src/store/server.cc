@@ -516,6 +516,12 @@ asio::awaitable<void> server::impl::handle(std::shared_ptr<connection> c,
     if (!m) co_return malformed(m.error());
     auto p = eng->prepare(m->query, c->sess);
     if (!p) co_return finish(c, stream, std::unexpected(p.error()), nullptr);
+    if (std::holds_alternative<parser::batch>((*p)->stmt.body)) {
+      co_return finish(c, stream,
+                       invalid("BATCH statements cannot be prepared; prepare each statement and "
+                               "send them in a BATCH message"),
+                       nullptr);
+    }
     cql::result_response r;
     r.kind = cql::result_kind::prepared;
     r.prepared.id = statement_id(c->sess.keyspace, m->query);
