@@ -85,7 +85,7 @@ struct store_section {
   commitlog_sync sync = commitlog_sync::batch;
   authenticator auth = authenticator::none;
   std::vector<store_user> users;
-  int64_t max_frame_bytes = 256 << 20;
+  int64_t max_frame_bytes = 16 << 20;
   int64_t cache_bytes = 32 << 20;
   int64_t max_pending_writes = 4096;
 

@@ -62,22 +62,29 @@ std::unexpected<error> corrupt(std::string_view what) {
   return make_error(errc::storage, std::string("corrupt row record: ") + std::string(what));
 }
 
-// Which of two liveness-carrying writes wins at equal or different timestamps: the later one;
-// at a tie the one that lives longer (never expiring beats expiring).
+// Which of two row markers wins, as Cassandra's LivenessInfo.supersedes: the later timestamp; at
+// a tie an expiring one over a non-expiring one, then the later expiry.
 bool later(const liveness& a, const liveness& b) {
   if (a.timestamp != b.timestamp) return a.timestamp > b.timestamp;
-  const int64_t ea = a.expires == 0 ? INT64_MAX : a.expires;
-  const int64_t eb = b.expires == 0 ? INT64_MAX : b.expires;
-  if (ea != eb) return ea > eb;
+  if ((a.expires != 0) != (b.expires != 0)) return a.expires != 0;
+  if (a.expires != b.expires) return a.expires > b.expires;
   return a.ttl > b.ttl;
 }
 
-// Cassandra's reconciliation of two versions of one cell: true when `a` wins over `b`.
+// Which of two versions of a cell wins, as Cassandra's Cells.resolveRegular: the later
+// timestamp; at a tie a tombstone or expiring cell over a live one, a tombstone over an expiring
+// one, the later expiry, and last the greater value.
 bool wins(const cell_record& a, const cell_record& b) {
   if (a.written.timestamp != b.written.timestamp) return a.written.timestamp > b.written.timestamp;
-  if (a.tombstone != b.tombstone) return a.tombstone;
+  const bool a_dies = a.tombstone || a.written.expires != 0;
+  const bool b_dies = b.tombstone || b.written.expires != 0;
+  if (a_dies != b_dies) return a_dies;
+  if (a_dies) {
+    if (a.tombstone != b.tombstone) return a.tombstone;
+    if (a.written.expires != b.written.expires) return a.written.expires > b.written.expires;
+  }
   if (a.value != b.value) return a.value > b.value;
-  return later(a.written, b.written);
+  return a.written.ttl > b.written.ttl;
 }
 
 bool same_bound(const bound& a, const bound& b) {

@@ -48,6 +48,9 @@ class binder {
         continue;
       }
       cql::data_type type = c->type;
+      const bool contains =
+          r.what == parser::relation::op::contains || r.what == parser::relation::op::contains_key;
+      if (contains && !c->type.is_collection()) continue;  // refused when executed
       if (r.what == parser::relation::op::contains_key) type = c->type.params.at(0);
       if (r.what == parser::relation::op::contains) {
         type = c->type.params.at(c->type.id == cql::type_id::map ? 1 : 0);
@@ -221,6 +224,7 @@ result<outcome> engine::execute(const prepared_statement& p, session& s,
     return impl_->execute_select(p, s, values, how);
   }
   if (p.conditional) return impl_->execute_conditional(p, s, values, how);
+  if (how.timestamp && *how.timestamp == no_timestamp) return invalid("Out of bound timestamp");
   if (p.writes) {
     outcome out;
     const int64_t ts = how.timestamp.value_or(impl_->write_time_us());
@@ -238,8 +242,17 @@ result<outcome> engine::execute(const prepared_statement& p, session& s,
       if (t) ts = *t;
     }
     for (const auto& inner : b.statements) {
-      if (std::holds_alternative<parser::insert>(inner.body) &&
-          std::get<parser::insert>(inner.body).if_not_exists) {
+      const bool conditional = std::visit(
+          [](const auto& x) {
+            using T = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<T, parser::insert>) return x.if_not_exists;
+            if constexpr (std::is_same_v<T, parser::update> || std::is_same_v<T, parser::delete_>) {
+              return x.if_exists;
+            }
+            return false;
+          },
+          inner.body);
+      if (conditional) {
         return invalid("Conditional statements in a BATCH are not supported by sluice's store");
       }
       SLUICE_TRY(impl_->plan_write(p, inner, s, values, ts, out.changes));

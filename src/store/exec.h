@@ -90,6 +90,7 @@ struct where_plan {
   std::optional<slice_bound> slice_low;
   std::optional<slice_bound> slice_high;
   std::vector<filter> filters;  // checked on each row (ALLOW FILTERING)
+  bool no_rows = false;         // an empty IN: nothing matches
 
   [[nodiscard]] bool restricts_clustering() const {
     return clustering_fixed > 0 || slice_low || slice_high;

@@ -61,6 +61,14 @@ class kv_cursor {
   [[nodiscard]] virtual result<void> status() const = 0;
 };
 
+// A consistent view of the store at one moment: reads through it ignore later writes.
+class kv_snapshot {
+ public:
+  virtual ~kv_snapshot() = default;
+  virtual result<std::optional<std::string>> get(std::string_view key) = 0;
+  virtual std::unique_ptr<kv_cursor> cursor() = 0;
+};
+
 class kv_store {
  public:
   virtual ~kv_store() = default;
@@ -71,6 +79,7 @@ class kv_store {
   virtual result<std::vector<std::pair<std::string, std::string>>> scan(
       std::string_view prefix) = 0;
   virtual std::unique_ptr<kv_cursor> cursor() = 0;
+  virtual std::unique_ptr<kv_snapshot> snapshot() = 0;
 };
 
 struct kv_options {

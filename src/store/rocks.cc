@@ -69,6 +69,30 @@ class rocks_cursor final : public kv_cursor {
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
+class rocks_snapshot final : public kv_snapshot {
+ public:
+  explicit rocks_snapshot(rocksdb::DB* db) : db_(db), snap_(db->GetSnapshot()) {
+    options_.snapshot = snap_;
+  }
+  ~rocks_snapshot() override { db_->ReleaseSnapshot(snap_); }
+
+  result<std::optional<std::string>> get(std::string_view key) override {
+    std::string value;
+    auto s = db_->Get(options_, slice(key), &value);
+    if (s.IsNotFound()) return std::optional<std::string>{};
+    if (!s.ok()) return failed("get", s);
+    return std::optional(std::move(value));
+  }
+  std::unique_ptr<kv_cursor> cursor() override {
+    return std::make_unique<rocks_cursor>(db_->NewIterator(options_));
+  }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snap_;
+  rocksdb::ReadOptions options_;
+};
+
 class rocks final : public kv_store {
  public:
   rocks(std::unique_ptr<rocksdb::DB> db, bool sync) : db_(std::move(db)) { options_.sync = sync; }
@@ -109,6 +133,10 @@ class rocks final : public kv_store {
 
   std::unique_ptr<kv_cursor> cursor() override {
     return std::make_unique<rocks_cursor>(db_->NewIterator(rocksdb::ReadOptions()));
+  }
+
+  std::unique_ptr<kv_snapshot> snapshot() override {
+    return std::make_unique<rocks_snapshot>(db_.get());
   }
 
  private:

@@ -309,6 +309,8 @@ result<outcome> engine::impl::execute_select(const prepared_statement& p, const 
     if (v && *v <= 0) return invalid("PER PARTITION LIMIT must be strictly positive");
     if (v) per_partition = *v;
   }
+  // COUNT(*) counts every row: LIMIT and PER PARTITION LIMIT apply to the one row it returns.
+  if (counting) limit = per_partition = -1;
   if (sel.distinct) per_partition = 1;
 
   outcome out;
@@ -389,12 +391,25 @@ result<outcome> engine::impl::execute_select(const prepared_statement& p, const 
     }
     reversed = flip.value_or(false);
   }
-  const bool paging = how.page_size > 0 && !counting;
-  if (reversed && plan.partitions.size() > 1 && paging) {
-    return invalid(
-        "Cannot page queries with both ORDER BY and a IN restriction on the partition "
-        "key; you must either remove the ORDER BY or the IN and sort client side, or "
-        "disable paging for this query");
+  // ORDER BY over several partitions sorts after reading: the whole result at once, so the
+  // query may not be paged unless its LIMIT fits in a page (then it is not paged), as Cassandra.
+  const bool ordered_across = !sel.order_by.empty() && plan.partitions.size() > 1;
+  bool paging = how.page_size > 0 && !counting;
+  if (ordered_across && paging) {
+    if (limit < 0 || limit > how.page_size) {
+      return invalid(
+          "Cannot page queries with both ORDER BY and a IN restriction on the partition key; you "
+          "must either remove the ORDER BY or the IN and sort client side, or disable paging for "
+          "this query");
+    }
+    paging = false;
+  }
+  if (plan.no_rows) {
+    if (counting) {
+      rows.cells.emplace_back(big_endian(0, 8));
+      rows.row_count = 1;
+    }
+    return out;
   }
 
   std::optional<resume_point> resume;
@@ -403,7 +418,6 @@ result<outcome> engine::impl::execute_select(const prepared_statement& p, const 
     limit = resume->remaining;
   }
 
-  const bool ordered_across = !sel.order_by.empty() && plan.partitions.size() > 1;
   std::vector<std::pair<std::string, std::vector<cell>>> sorted_rows;  // ORDER BY across partitions
 
   int64_t emitted = 0;
@@ -432,7 +446,7 @@ result<outcome> engine::impl::execute_select(const prepared_statement& p, const 
     ++emitted;
     last_key.assign(key);
     last_in_partition = in_partition;
-    if (limit >= 0 && counted >= limit) {
+    if (limit >= 0 && counted >= limit && !ordered_across) {
       full = true;
       return false;
     }
@@ -443,7 +457,9 @@ result<outcome> engine::impl::execute_select(const prepared_statement& p, const 
     return true;
   };
 
-  auto cursor = kv->cursor();
+  // One snapshot for the whole read, so that an atomic write is seen whole or not at all.
+  auto snap = kv->snapshot();
+  auto cursor = snap->cursor();
   std::string header_bytes;
   record header;
   std::vector<bytes_view> header_keys;
@@ -453,7 +469,7 @@ result<outcome> engine::impl::execute_select(const prepared_statement& p, const 
                             int64_t in_partition) -> result<bool> {
     header = record{};
     header_bytes.clear();
-    auto h = SLUICE_TRY(kv->get(prefix + header_tag));
+    auto h = SLUICE_TRY(snap->get(prefix + header_tag));
     if (h) {
       header_bytes = std::move(*h);
       header = SLUICE_TRY(decode_record(header_bytes));
@@ -568,7 +584,7 @@ result<outcome> engine::impl::execute_select(const prepared_statement& p, const 
         in_partition = resume->in_partition;
         any_in_partition = true;
         if (resume->last_key[*len] == header_tag) skip_partition = current_prefix;
-        if (auto h = SLUICE_TRY(kv->get(current_prefix + header_tag))) {
+        if (auto h = SLUICE_TRY(snap->get(current_prefix + header_tag))) {
           header_bytes = std::move(*h);
           header = SLUICE_TRY(decode_record(header_bytes));
           header_seen = true;
@@ -592,7 +608,8 @@ result<outcome> engine::impl::execute_select(const prepared_statement& p, const 
       const std::string_view key = cursor->key();
       if (key >= end) break;
       if (after && key <= *after) continue;
-      if (plan.token_end) {
+      // An end bound at the minimum token means the end of the ring, as in Cassandra.
+      if (plan.token_end && plan.token_end->first != INT64_MIN) {
         const int64_t tok = token_in(key);
         if (tok > plan.token_end->first ||
             (tok == plan.token_end->first && !plan.token_end->second))
@@ -651,9 +668,13 @@ result<outcome> engine::impl::execute_select(const prepared_statement& p, const 
       if (a.first != b.first) return reversed ? a.first > b.first : a.first < b.first;
       return a.second < b.second;
     });
-    for (const auto& [ck, i] : order) {
-      for (auto& c : sorted_rows[i].second) rows.cells.push_back(std::move(c));
+    // The LIMIT applies to the sorted rows.
+    const size_t keep =
+        limit >= 0 ? std::min(order.size(), static_cast<size_t>(limit)) : order.size();
+    for (size_t j = 0; j < keep; ++j) {
+      for (auto& c : sorted_rows[order[j].second].second) rows.cells.push_back(std::move(c));
     }
+    rows.row_count = static_cast<int32_t>(keep);
   }
   if (counting) {
     rows.cells.emplace_back(big_endian(static_cast<uint64_t>(counted), 8));

@@ -112,8 +112,12 @@ struct connection {
   bool events = false;  // REGISTERed for SCHEMA_CHANGE
   session sess;
   std::deque<std::vector<uint8_t>> outbox;
+  size_t outbox_bytes = 0;  // answers not yet written to the socket
   bool writing = false;
 };
+
+// Answers a connection may leave unread before the store stops reading its requests.
+constexpr size_t max_unsent_bytes = 16 << 20;
 
 std::string peer_name(const tcp::socket& s) {
   std::error_code ec;
@@ -243,6 +247,9 @@ struct server::impl {
                                               const cql::query_parameters& params);
   [[gnu::noinline]] asio::awaitable<void> wait_for_commits(size_t below);
   [[gnu::noinline]] asio::awaitable<void> write_loop(std::shared_ptr<connection> c);
+  // Reads `size` bytes into `body`, growing it as bytes arrive (not as a header claims).
+  [[gnu::noinline]] asio::awaitable<void> read_body(std::shared_ptr<connection> c, size_t size,
+                                                    std::vector<uint8_t>& body);
   // Until what was sent to `c` has left (before closing it), at most a second.
   [[gnu::noinline]] asio::awaitable<void> wait_for_flush(std::shared_ptr<connection> c);
 
@@ -299,6 +306,7 @@ void server::impl::send(const std::shared_ptr<connection>& c, int16_t stream, cq
   byte_writer w(cql::header_size + body.size());
   cql::write_header(w, h);
   w.write_bytes(body);
+  c->outbox_bytes += w.size();
   c->outbox.push_back(std::move(w).take());
   if (!c->writing) {
     c->writing = true;
@@ -320,8 +328,10 @@ asio::awaitable<void> server::impl::write_loop(std::shared_ptr<connection> c) {
     }
     for (const auto& b : batch) buffers.emplace_back(asio::buffer(b));
     auto [ec, n] = co_await asio::async_write(c->socket, buffers, as_tuple);
+    c->outbox_bytes -= bytes;
     if (ec) {
       c->outbox.clear();
+      c->outbox_bytes = 0;
       std::error_code ignored;
       c->socket.close(ignored);
       break;
@@ -616,11 +626,10 @@ asio::awaitable<void> server::impl::serve(std::shared_ptr<connection> c) {
                      cql::error_response{cql::error_code::protocol_error,
                                          fmt::format("Request is too big: {}", h.error().message)});
           co_await wait_for_flush(c);
-          co_return;
+          break;
         }
         // The body is read and dropped, so that the connection stays in step.
-        body.resize(static_cast<size_t>(length));
-        co_await asio::async_read(c->socket, asio::buffer(body), asio::use_awaitable);
+        co_await read_body(c, static_cast<size_t>(length), body);
         if (is(h.error(), cql::errc::unsupported_version)) {
           // Drivers downgrade on this message; the connection stays open.
           send_error(c, stream, e);
@@ -630,8 +639,7 @@ asio::awaitable<void> server::impl::serve(std::shared_ptr<connection> c) {
         }
         continue;
       }
-      body.resize(static_cast<size_t>(h->length));
-      co_await asio::async_read(c->socket, asio::buffer(body), asio::use_awaitable);
+      co_await read_body(c, static_cast<size_t>(h->length), body);
       if (h->response) {
         send_error(c, stream,
                    cql::error_response{cql::error_code::protocol_error,
@@ -672,10 +680,25 @@ asio::awaitable<void> server::impl::serve(std::shared_ptr<connection> c) {
         }
         message = message.subspan(message.size() - r.remaining());
       }
-      co_await handle(c, *h, message);
+      try {
+        co_await handle(c, *h, message);
+      } catch (const std::system_error&) {
+        throw;
+      } catch (const std::exception& e) {
+        // A bug or an allocation failure in one request: that request fails, the store goes on.
+        lg->error("request from {} failed: {}", c->peer, e.what());
+        send_error(c, stream,
+                   cql::error_response{cql::error_code::server_error,
+                                       fmt::format("internal error: {}", e.what())});
+      }
       if (body.capacity() > (4u << 20)) std::vector<uint8_t>().swap(body);
-      // Back-pressure: stop reading while too many writes wait for the disk.
+      // Back-pressure: stop reading while too many writes wait for the disk, or while the client
+      // leaves too many answers unread.
       co_await wait_for_commits(options.max_pending_writes);
+      while (c->outbox_bytes > max_unsent_bytes && c->socket.is_open()) {
+        asio::steady_timer t(io, std::chrono::milliseconds(5));
+        co_await t.async_wait(as_tuple);
+      }
     }
   } catch (const std::system_error& e) {
     lg->debug("connection from {} ended: {}", c->peer, e.code().message());
@@ -683,6 +706,18 @@ asio::awaitable<void> server::impl::serve(std::shared_ptr<connection> c) {
   std::error_code ignored;
   c->socket.close(ignored);
   connections.erase(c);
+}
+
+asio::awaitable<void> server::impl::read_body(std::shared_ptr<connection> c, size_t size,
+                                              std::vector<uint8_t>& body) {
+  body.clear();
+  while (body.size() < size) {
+    const size_t at = body.size();
+    const size_t chunk = std::min<size_t>(size - at, 1 << 20);
+    body.resize(at + chunk);
+    co_await asio::async_read(c->socket, asio::buffer(body.data() + at, chunk),
+                              asio::use_awaitable);
+  }
 }
 
 asio::awaitable<void> server::impl::wait_for_flush(std::shared_ptr<connection> c) {

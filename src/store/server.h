@@ -30,7 +30,7 @@ struct server_options {
   bool sync = true;  // commitlog_sync: batch
   // Users and passwords; non-empty: clients must log in (PasswordAuthenticator).
   std::vector<std::pair<std::string, std::string>> users;
-  int32_t max_frame_bytes = 256 << 20;
+  int32_t max_frame_bytes = 16 << 20;
   size_t cache_bytes = 32 << 20;
   size_t max_pending_writes = 4096;
   size_t max_prepared = 10'000;  // prepared statements kept; older ones are re-prepared

@@ -39,7 +39,10 @@ std::vector<bytes_view> elements(const cql::data_type& type, bytes_view v, bool 
 
 bool equal_bytes(bytes_view a, bytes_view b) { return std::ranges::equal(a, b); }
 
-// The cartesian product of per-column value lists.
+// Combinations of IN values a statement may name, as a bound on the work one request can ask for.
+constexpr size_t max_combinations = 10'000;
+
+// The cartesian product of per-column value lists (at most max_combinations; checked before).
 std::vector<std::vector<bytes>> product(const std::vector<std::vector<bytes>>& columns) {
   std::vector<std::vector<bytes>> out{{}};
   for (const auto& values : columns) {
@@ -70,6 +73,21 @@ struct column_restriction {
   std::vector<filter> other;  // restrictions only filtering can serve (!=, CONTAINS, ...)
   [[nodiscard]] bool any() const { return has_eq || low || high || !other.empty(); }
 };
+
+result<void> check_product(const std::vector<std::vector<bytes>>& columns) {
+  size_t n = 1;
+  for (const auto& values : columns) {
+    if (values.empty()) return {};
+    n *= values.size();
+    if (n > max_combinations) {
+      return make_error(errc::invalid,
+                        fmt::format("IN restrictions name more than {} combinations of key "
+                                    "values; split the query",
+                                    max_combinations));
+    }
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -191,8 +209,9 @@ result<where_plan> plan_where(const table_schema& t, std::span<const parser::rel
             fmt::format("The token function arguments must be in the partition key order: {}",
                         fmt::join(names, ", ")));
       }
+      if (rel.values.size() != 1) return invalid("token() restrictions take one value");
       const auto v =
-          SLUICE_TRY(evaluate_integer(rel.values.at(0), true, "partition key token", values));
+          SLUICE_TRY(evaluate_integer(rel.values[0], true, "partition key token", values));
       if (!v) continue;
       const std::pair<int64_t, bool> b{
           *v, rel.what == op::ge || rel.what == op::le || rel.what == op::eq};
@@ -305,7 +324,9 @@ result<where_plan> plan_where(const table_schema& t, std::span<const parser::rel
   if (pk_complete && !pk_other) {
     std::vector<std::vector<bytes>> lists;
     for (auto& r : pk_r) lists.push_back(r.eq);
+    SLUICE_TRY(check_product(lists));
     plan.partitions = product(lists);
+    plan.no_rows = plan.partitions.empty();  // an empty IN names no partition
   } else if (use != where_use::select) {
     std::vector<std::string> missing;
     for (size_t i = 0; i < pk.size(); ++i) {
@@ -373,7 +394,9 @@ result<where_plan> plan_where(const table_schema& t, std::span<const parser::rel
     }
     for (auto& f : r.other) plan.filters.push_back(std::move(f));
   }
+  SLUICE_TRY(check_product(prefix_lists));
   plan.clustering_prefixes = product(prefix_lists);
+  if (plan.clustering_prefixes.empty()) plan.no_rows = true;
 
   if (use == where_use::select && !allow_filtering) {
     if (!plan.filters.empty()) return invalid(std::string(filtering_message));

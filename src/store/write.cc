@@ -29,6 +29,7 @@ result<void> using_values(const parser::using_clause& u, std::span<const cql::wi
     auto ts = SLUICE_TRY(evaluate_integer(*u.timestamp, true, "[timestamp]", values));
     if (ts) w.timestamp = *ts;
   }
+  if (w.timestamp == no_timestamp) return invalid("Out of bound timestamp");
   if (u.ttl) {
     auto ttl = SLUICE_TRY(evaluate_integer(*u.ttl, false, "[ttl]", values));
     if (ttl) {
@@ -38,7 +39,14 @@ result<void> using_values(const parser::using_clause& u, std::span<const cql::wi
         return invalid(fmt::format("ttl is too large. requested ({}) maximum ({})", *ttl, max_ttl));
       }
       w.ttl = static_cast<int32_t>(*ttl);
-      if (w.ttl > 0) w.expires = now_s + w.ttl;
+      const int64_t expires = int64_t{now_s} + w.ttl;
+      if (expires > INT32_MAX) {
+        return invalid(
+            fmt::format("ttl of {} seconds exceeds the maximum supported expiration date of "
+                        "2038-01-19T03:14:07+00:00",
+                        *ttl));
+      }
+      if (w.ttl > 0) w.expires = static_cast<int32_t>(expires);
     }
   }
   return {};
@@ -109,7 +117,9 @@ result<void> engine::impl::plan_write(const prepared_statement& p, const parser:
       },
       body);
   if (!name) return invalid("Only INSERT, UPDATE and DELETE statements are allowed in a BATCH");
-  const table_ref ref = SLUICE_TRY(find_table(*cat, *name, s.keyspace));
+  // Names resolve in the keyspace the statement was prepared in, as Cassandra does.
+  const table_ref ref =
+      SLUICE_TRY(find_table(*cat, *name, p.keyspace.empty() ? s.keyspace : p.keyspace));
   if (ref.system || catalog::is_system_keyspace(ref.schema->keyspace)) {
     return invalid(fmt::format("{} keyspace is not user-modifiable", ref.schema->keyspace));
   }
@@ -158,6 +168,17 @@ result<void> engine::impl::plan_write(const prepared_statement& p, const parser:
     }
     for (const column* c : t.clustering()) {
       if (!seen[ordinal_of(t, c)]) missing.push_back(c->name);
+    }
+    // Only the partition key and static columns: the partition's statics, and no row.
+    const bool statics_only =
+        missing.size() == t.clustering().size() && cells.row.empty() && !cells.statics.empty();
+    if (statics_only) {
+      const row_keys k = SLUICE_TRY(keys_of(t, pending_row{row.pk, {}}));
+      record h;
+      h.keys = k.packed_pk;
+      h.cells = std::move(cells.statics);
+      emit(out, k.header, h);
+      return {};
     }
     if (!missing.empty()) {
       return invalid(fmt::format("Some clustering keys are missing: {}", fmt::join(missing, ", ")));
@@ -314,7 +335,8 @@ result<outcome> engine::impl::execute_conditional(const prepared_statement& p, c
                                        : std::holds_alternative<parser::update>(body)
                                            ? std::get<parser::update>(body).table
                                            : std::get<parser::delete_>(body).table;
-  const table_ref ref = SLUICE_TRY(find_table(*cat, name, s.keyspace));
+  const table_ref ref =
+      SLUICE_TRY(find_table(*cat, name, p.keyspace.empty() ? s.keyspace : p.keyspace));
   const table_schema& t = *ref.schema;
 
   outcome out;
@@ -324,22 +346,29 @@ result<outcome> engine::impl::execute_conditional(const prepared_statement& p, c
   // Whether any row the statement names exists now.
   const int32_t now = now_s();
   bool exists = false;
-  for (const auto& c : out.changes) {
-    // Row keys end the partition prefix with row_tag; headers with header_tag. Find the
-    // partition prefix from the header key written next to it or from the key's layout.
-    const std::string& key = c.key;
+  // Where a key's partition prefix ends (the tag after it tells a header from a row).
+  auto prefix_end = [&](std::string_view key) -> std::optional<size_t> {
     size_t pos = 12;
-    bool ok = true;
     for (const column* pk : t.partition_key()) {
-      auto n = cql::key_component_size(
-          pk->type, as_bytes_view(std::string_view(key).substr(std::min(pos, key.size()))), false);
-      if (!n) {
-        ok = false;
-        break;
-      }
+      auto n = cql::key_component_size(pk->type,
+                                       as_bytes_view(key.substr(std::min(pos, key.size()))), false);
+      if (!n) return std::nullopt;
       pos += *n;
     }
-    if (!ok || pos >= key.size()) continue;
+    return pos < key.size() ? std::optional(pos) : std::nullopt;
+  };
+  // The rows the statement names; its partition's header only when it names no row (a write
+  // of statics alone, a partition deletion).
+  const bool names_rows = std::ranges::any_of(out.changes, [&](const kv_change& c) {
+    const auto pos = prefix_end(c.key);
+    return pos && c.key[*pos] == row_tag;
+  });
+  for (const auto& c : out.changes) {
+    const std::string& key = c.key;
+    const auto end = prefix_end(key);
+    if (!end) continue;
+    const size_t pos = *end;
+    if (names_rows && key[pos] == header_tag) continue;
     const std::string prefix = key.substr(0, pos);
     record header;
     auto hb = SLUICE_TRY(kv->get(prefix + header_tag));
@@ -360,9 +389,14 @@ result<outcome> engine::impl::execute_conditional(const prepared_statement& p, c
       auto rb = SLUICE_TRY(kv->get(key));
       if (rb && SLUICE_TRY(alive_row(key, *rb))) exists = true;
     } else {
+      // The partition exists with a live static cell or a live row.
+      exists = std::ranges::any_of(header.cells, [&](const cell_record& cr) {
+        return !cr.tombstone && cr.written.alive(now) && cr.written.timestamp > header.deleted_at;
+      });
       auto cursor = kv->cursor();
       const std::string rows = prefix + row_tag;
-      for (cursor->seek(rows); cursor->valid() && starts(cursor->key(), rows); cursor->next()) {
+      for (cursor->seek(rows); !exists && cursor->valid() && starts(cursor->key(), rows);
+           cursor->next()) {
         if (SLUICE_TRY(alive_row(cursor->key(), cursor->value()))) {
           exists = true;
           break;

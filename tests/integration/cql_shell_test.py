@@ -1,6 +1,7 @@
 """`sluice cql` tried as a new user would: scripted with -e and -f, and interactively in tmux,
 against a store on a free loopback port."""
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -152,13 +153,19 @@ class Interactive(ShellTest):
         self.type("q")
         self.wait_for("(100 rows)")
         self.type("EXIT")
-        deadline = time.monotonic() + 10
+        # The history is saved when the shell exits: wait until it is complete.
         history = os.path.join(self.home, ".sluice_cql_history")
-        while time.monotonic() < deadline and not os.path.exists(history):
+        deadline = time.monotonic() + 10
+        saved = ""
+        while time.monotonic() < deadline:
+            if os.path.exists(history):
+                with open(history, encoding="utf-8", errors="replace") as f:
+                    saved = f.read()
+                if re.search(r"USE(\\040| )term;", saved):
+                    break
             time.sleep(0.05)
-        with open(history, encoding="utf-8", errors="replace") as f:
-            # libedit's history file escapes spaces as \\040.
-            self.assertRegex(f.read(), r"USE(\\040| )term;")
+        # libedit's history file escapes spaces as \\040.
+        self.assertRegex(saved, r"USE(\\040| )term;")
 
 
 if __name__ == "__main__":
