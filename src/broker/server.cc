@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "broker/api_handlers.h"
 #include "broker/broker.h"
+#include "net/net.h"
 
 namespace sluice::broker {
 
@@ -223,25 +224,8 @@ result<void> broker::start() {
                                                group_options, group_clock());
   if (!coordinator) return std::unexpected(std::move(coordinator).error());
 
-  const std::string where = m.options.listen.to_string();
-  std::error_code ec;
-  tcp::resolver resolver(m.io);
-  auto endpoints = resolver.resolve(m.options.listen.host, std::to_string(m.options.listen.port),
-                                    tcp::resolver::passive, ec);
-  if (ec || endpoints.empty()) {
-    return make_error(sluice::errc::io_error,
-                      fmt::format("cannot resolve {}: {}", where, ec.message()));
-  }
-  const tcp::endpoint ep = *endpoints.begin();
-  m.acceptor.open(ep.protocol(), ec);
-  if (!ec) m.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) m.acceptor.bind(ep, ec);
-  if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    m.acceptor.close();
-    return make_error(sluice::errc::io_error,
-                      fmt::format("cannot listen on {}: {}", where, ec.message()));
-  }
+  auto listening = net::listen(m.acceptor, m.options.listen);
+  if (!listening) return std::unexpected(std::move(listening).error());
   const uint16_t port = m.acceptor.local_endpoint().port();
   m.bound = config::host_port{m.options.listen.host, port}.to_string();
   m.state.emplace(broker_state{

@@ -17,6 +17,7 @@
 #include "cql/compression.h"
 #include "cql/frame.h"
 #include "cql/wire.h"
+#include "net/net.h"
 
 namespace sluice::cql {
 
@@ -93,8 +94,7 @@ struct connection {
   std::vector<request_ptr> streams;  // by stream id; null: free
   std::vector<int16_t> free_streams;
   int in_flight = 0;
-  std::deque<std::vector<uint8_t>> outbox;
-  bool writing = false;
+  net::outbox outbox;
   int failures = 0;  // consecutive failed attempts, for the backoff
 };
 using connection_ptr = std::shared_ptr<connection>;
@@ -241,33 +241,15 @@ struct session::impl : std::enable_shared_from_this<impl> {
     c->free_streams.pop_back();
     c->streams[static_cast<size_t>(stream)] = r;
     ++c->in_flight;
-    c->outbox.push_back(frame(r->op, stream, r->body, c->lz4));
-    if (!c->writing) {
-      c->writing = true;
+    c->outbox.push(frame(r->op, stream, r->body, c->lz4));
+    if (!c->outbox.writing) {
+      c->outbox.writing = true;
       asio::co_spawn(io, write_loop(c), asio::detached);
     }
   }
 
   asio::awaitable<void> write_loop(connection_ptr c) {
-    std::vector<std::vector<uint8_t>> batch;
-    std::vector<asio::const_buffer> buffers;
-    while (!c->outbox.empty() && !c->dead) {
-      batch.clear();
-      buffers.clear();
-      size_t bytes = 0;
-      while (!c->outbox.empty() && bytes < (1 << 20)) {
-        bytes += c->outbox.front().size();
-        batch.push_back(std::move(c->outbox.front()));
-        c->outbox.pop_front();
-      }
-      for (const auto& b : batch) buffers.emplace_back(asio::buffer(b));
-      auto [ec, n] = co_await asio::async_write(c->socket, buffers, as_tuple);
-      if (ec) {
-        lost(c, "writing: " + ec.message());
-        break;
-      }
-    }
-    c->writing = false;
+    if (auto ec = co_await net::drain(c->socket, c->outbox)) lost(c, "writing: " + ec.message());
   }
 
   // A connection failed: its requests fail, and it reconnects after a backoff.
@@ -281,7 +263,8 @@ struct session::impl : std::enable_shared_from_this<impl> {
     }
     std::error_code ignored;
     c->socket.close(ignored);
-    c->outbox.clear();
+    c->outbox.frames.clear();
+    c->outbox.bytes = 0;
     for (auto& r : c->streams) {
       if (r) {
         finish(r, make_error(client_errc::connection_lost,

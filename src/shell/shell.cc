@@ -16,18 +16,6 @@
 namespace sluice::shell {
 namespace {
 
-std::string first_word(const std::string& s) {
-  std::string w;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c)) || c == ';') {
-      if (!w.empty()) break;
-      continue;
-    }
-    w.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-  return w;
-}
-
 constexpr std::string_view help_text =
     "CQL statements end with ';' and go to the server: CREATE, ALTER, DROP, USE, INSERT, UPDATE,\n"
     "DELETE, SELECT, BEGIN BATCH ... APPLY BATCH, TRUNCATE.\n"

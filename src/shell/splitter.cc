@@ -13,18 +13,6 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(first, last - first + 1));
 }
 
-std::string first_word(std::string_view s) {
-  std::string w;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c)) || c == ';') {
-      if (!w.empty()) break;
-      continue;
-    }
-    w.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-  return w;
-}
-
 // Whether a batch's text ends with APPLY BATCH (any case and spacing).
 bool ends_batch(std::string_view s) {
   std::string words;
@@ -40,6 +28,18 @@ bool ends_batch(std::string_view s) {
 }
 
 }  // namespace
+
+std::string first_word(std::string_view s) {
+  std::string w;
+  for (char c : s) {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == ';') {
+      if (!w.empty()) break;
+      continue;
+    }
+    w.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return w;
+}
 
 bool is_shell_command(std::string_view statement) {
   const std::string w = first_word(statement);

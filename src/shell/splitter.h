@@ -28,6 +28,9 @@ class statement_splitter {
   state state_ = state::code;
 };
 
+// A statement's first word, in lower case ("select", "describe").
+std::string first_word(std::string_view statement);
+
 // Whether a statement is a shell command rather than CQL for the server.
 bool is_shell_command(std::string_view statement);
 

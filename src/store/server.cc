@@ -23,6 +23,7 @@
 #include "cql/compression.h"
 #include "cql/frame.h"
 #include "cql/messages.h"
+#include "net/net.h"
 #include "parser/lexer.h"
 #include "store/engine.h"
 #include "store/exec.h"
@@ -111,9 +112,7 @@ struct connection {
   bool lz4 = false;
   bool events = false;  // REGISTERed for SCHEMA_CHANGE
   session sess;
-  std::deque<std::vector<uint8_t>> outbox;
-  size_t outbox_bytes = 0;  // answers not yet written to the socket
-  bool writing = false;
+  net::outbox outbox;  // answers not yet written to the socket
 };
 
 // Answers a connection may leave unread before the store stops reading its requests.
@@ -306,38 +305,18 @@ void server::impl::send(const std::shared_ptr<connection>& c, int16_t stream, cq
   byte_writer w(cql::header_size + body.size());
   cql::write_header(w, h);
   w.write_bytes(body);
-  c->outbox_bytes += w.size();
-  c->outbox.push_back(std::move(w).take());
-  if (!c->writing) {
-    c->writing = true;
+  c->outbox.push(std::move(w).take());
+  if (!c->outbox.writing) {
+    c->outbox.writing = true;
     asio::co_spawn(io, write_loop(c), asio::detached);
   }
 }
 
 asio::awaitable<void> server::impl::write_loop(std::shared_ptr<connection> c) {
-  std::vector<std::vector<uint8_t>> batch;
-  std::vector<asio::const_buffer> buffers;
-  while (!c->outbox.empty()) {
-    batch.clear();
-    buffers.clear();
-    size_t bytes = 0;
-    while (!c->outbox.empty() && bytes < (1 << 20)) {
-      bytes += c->outbox.front().size();
-      batch.push_back(std::move(c->outbox.front()));
-      c->outbox.pop_front();
-    }
-    for (const auto& b : batch) buffers.emplace_back(asio::buffer(b));
-    auto [ec, n] = co_await asio::async_write(c->socket, buffers, as_tuple);
-    c->outbox_bytes -= bytes;
-    if (ec) {
-      c->outbox.clear();
-      c->outbox_bytes = 0;
-      std::error_code ignored;
-      c->socket.close(ignored);
-      break;
-    }
+  if (co_await net::drain(c->socket, c->outbox)) {
+    std::error_code ignored;
+    c->socket.close(ignored);
   }
-  c->writing = false;
 }
 
 asio::awaitable<void> server::impl::wait_for_commits(size_t below) {
@@ -695,7 +674,7 @@ asio::awaitable<void> server::impl::serve(std::shared_ptr<connection> c) {
       // Back-pressure: stop reading while too many writes wait for the disk, or while the client
       // leaves too many answers unread.
       co_await wait_for_commits(options.max_pending_writes);
-      while (c->outbox_bytes > max_unsent_bytes && c->socket.is_open()) {
+      while (c->outbox.bytes > max_unsent_bytes && c->socket.is_open()) {
         asio::steady_timer t(io, std::chrono::milliseconds(5));
         co_await t.async_wait(as_tuple);
       }
@@ -721,7 +700,7 @@ asio::awaitable<void> server::impl::read_body(std::shared_ptr<connection> c, siz
 }
 
 asio::awaitable<void> server::impl::wait_for_flush(std::shared_ptr<connection> c) {
-  for (int i = 0; i < 100 && c->writing; ++i) {
+  for (int i = 0; i < 100 && c->outbox.writing; ++i) {
     asio::steady_timer t(io, std::chrono::milliseconds(10));
     co_await t.async_wait(as_tuple);
   }
@@ -760,24 +739,9 @@ result<void> server::start() {
     return make_error(errc::storage, fmt::format("cannot create {}: {}",
                                                  m.options.data_dir.string(), ec.message()));
   }
-  const std::string where = m.options.listen.to_string();
-  tcp::resolver resolver(m.io);
-  auto endpoints = resolver.resolve(m.options.listen.host, std::to_string(m.options.listen.port),
-                                    tcp::resolver::passive, ec);
-  if (ec || endpoints.empty()) {
-    return make_error(sluice::errc::io_error,
-                      fmt::format("cannot resolve {}: {}", where, ec.message()));
-  }
-  const tcp::endpoint ep = *endpoints.begin();
-  m.acceptor.open(ep.protocol(), ec);
-  if (!ec) m.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) m.acceptor.bind(ep, ec);
-  if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    m.acceptor.close();
-    return make_error(sluice::errc::io_error,
-                      fmt::format("cannot listen on {}: {}", where, ec.message()));
-  }
+  auto listening = net::listen(m.acceptor, m.options.listen);
+  if (!listening) return std::unexpected(std::move(listening).error());
+  const tcp::endpoint ep = *listening;
   const uint16_t port = m.acceptor.local_endpoint().port();
   m.bound = config::host_port{m.options.listen.host, port}.to_string();
 
