@@ -207,14 +207,33 @@ struct session::impl : std::enable_shared_from_this<impl> {
     if (r->done) r->done(std::move(out));
   }
 
+  // Requests from callers' threads reach the network thread in batches: one hand-over for all
+  // that arrived while the last one was pending.
+  std::mutex incoming_mu;
+  std::vector<request_ptr> incoming;
+
   void submit(request_ptr r) {
     r->deadline = clock_type::now() + r->timeout;
-    asio::post(io, [self = shared_from_this(), r = std::move(r)]() mutable {
-      if (self->closing) {
-        self->finish(r, make_error(client_errc::closed, "the session is closing"));
-        return;
+    bool first = false;
+    {
+      std::lock_guard lock(incoming_mu);
+      first = incoming.empty();
+      incoming.push_back(std::move(r));
+    }
+    if (!first) return;
+    asio::post(io, [self = shared_from_this()] {
+      std::vector<request_ptr> batch;
+      {
+        std::lock_guard lock(self->incoming_mu);
+        batch.swap(self->incoming);
       }
-      self->waiting.push_back(std::move(r));
+      for (auto& r : batch) {
+        if (self->closing) {
+          self->finish(r, make_error(client_errc::closed, "the session is closing"));
+        } else {
+          self->waiting.push_back(std::move(r));
+        }
+      }
       self->pump();
     });
   }
@@ -451,17 +470,18 @@ struct session::impl : std::enable_shared_from_this<impl> {
   }
 
   asio::awaitable<void> read_loop(connection_ptr c) {
-    std::vector<uint8_t> body;
+    net::reader in;
     for (;;) {
-      uint8_t head[header_size];
-      auto [ec, n] = co_await asio::async_read(c->socket, asio::buffer(head), as_tuple);
-      if (ec) co_return lost(c, ec.message());
-      auto h = parse_header(bytes_view(head, header_size));
+      if (auto ec = co_await in.fill(c->socket, header_size)) co_return lost(c, ec.message());
+      auto h = parse_header(in.peek(header_size));
       if (!h) co_return lost(c, h.error().message);
-      body.resize(static_cast<size_t>(h->length));
-      auto [ec2, n2] = co_await asio::async_read(c->socket, asio::buffer(body), as_tuple);
-      if (ec2) co_return lost(c, ec2.message());
-      if (h->stream < 0) continue;  // an event: this client registers for none
+      const auto length = static_cast<size_t>(h->length);
+      if (auto ec = co_await in.fill(c->socket, header_size + length)) {
+        co_return lost(c, ec.message());
+      }
+      const bytes_view body = in.peek(header_size + length).subspan(header_size);
+      in.consume(header_size + length);  // the view stays valid until the next fill
+      if (h->stream < 0) continue;       // an event: this client registers for none
       if (static_cast<size_t>(h->stream) >= c->streams.size() ||
           !c->streams[static_cast<size_t>(h->stream)]) {
         co_return lost(c, fmt::format("answer on unknown stream {}", h->stream));
@@ -480,7 +500,9 @@ struct session::impl : std::enable_shared_from_this<impl> {
       auto msg = message_of(*h, raw);
       if (!msg) co_return lost(c, msg.error().message);
       answer(c, r, h->op, *msg);
-      pump();
+      // More answers already buffered are taken first; waiting requests go out once the
+      // buffer is drained (fewer, larger writes).
+      if (in.buffered() < header_size) pump();
     }
   }
 

@@ -2,6 +2,8 @@
 
 #include <asio/experimental/as_tuple.hpp>
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 namespace sluice::net {
@@ -59,6 +61,29 @@ asio::awaitable<std::error_code> drain(tcp::socket& socket, outbox& o) {
   }
   o.writing = false;
   co_return failed;
+}
+
+asio::awaitable<std::error_code> reader::fill(tcp::socket& socket, size_t n) {
+  while (end_ - start_ < n) {
+    if (start_ == end_) start_ = end_ = 0;
+    if (data_.size() - start_ < n && start_ > 0) {  // move what is left to the front
+      std::memmove(data_.data(), data_.data() + start_, end_ - start_);
+      end_ -= start_;
+      start_ = 0;
+    }
+    if (end_ == data_.size()) data_.resize(std::min(n, data_.size() + (1 << 20)));
+    auto [ec, got] =
+        co_await socket.async_read_some(asio::buffer(data_.data() + end_, data_.size() - end_),
+                                        asio::experimental::as_tuple(asio::use_awaitable));
+    if (ec) co_return ec;
+    end_ += got;
+  }
+  // Memory grown for a large frame goes back once it has been used.
+  if (data_.size() > initial_ && end_ - start_ <= initial_ && start_ == 0 && n <= initial_) {
+    data_.resize(std::max(initial_, end_));
+    data_.shrink_to_fit();
+  }
+  co_return std::error_code{};
 }
 
 }  // namespace sluice::net

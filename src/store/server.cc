@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <mutex>
@@ -41,7 +42,12 @@ class committer {
  public:
   using done_fn = std::function<void(const result<void>&)>;
 
-  explicit committer(engine& e) : engine_(e), thread_([this] { loop(); }) {}
+  // `deliver` runs on the committer's thread with one round's callbacks and its result; it hands
+  // them to the thread that runs them (one hand-over per round, not per request).
+  using deliver_fn = std::function<void(std::vector<done_fn>, result<void>)>;
+
+  committer(engine& e, deliver_fn deliver)
+      : engine_(e), deliver_(std::move(deliver)), thread_([this] { loop(); }) {}
   ~committer() { stop(); }
 
   void submit(std::vector<kv_change> changes, done_fn done) {
@@ -89,12 +95,16 @@ class committer {
       }
       const result<void> r = engine_.commit(all);
       pending_.fetch_sub(jobs.size());
-      for (auto& j : jobs) j.done(r);
+      std::vector<done_fn> dones;
+      dones.reserve(jobs.size());
+      for (auto& j : jobs) dones.push_back(std::move(j.done));
+      deliver_(std::move(dones), r);
       lock.lock();
     }
   }
 
   engine& engine_;
+  deliver_fn deliver_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<job> queue_;
@@ -246,9 +256,6 @@ struct server::impl {
                                               const cql::query_parameters& params);
   [[gnu::noinline]] asio::awaitable<void> wait_for_commits(size_t below);
   [[gnu::noinline]] asio::awaitable<void> write_loop(std::shared_ptr<connection> c);
-  // Reads `size` bytes into `body`, growing it as bytes arrive (not as a header claims).
-  [[gnu::noinline]] asio::awaitable<void> read_body(std::shared_ptr<connection> c, size_t size,
-                                                    std::vector<uint8_t>& body);
   // Until what was sent to `c` has left (before closing it), at most a second.
   [[gnu::noinline]] asio::awaitable<void> wait_for_flush(std::shared_ptr<connection> c);
 
@@ -355,19 +362,16 @@ void server::impl::finish(const std::shared_ptr<connection>& c, int16_t stream, 
     return;
   }
   auto response = std::make_shared<cql::result_response>(std::move(out->response));
+  // Runs on the network thread once the round that holds these changes is committed.
   commits->submit(std::move(out->changes), [this, c, stream, response](const result<void>& r) {
-    asio::post(io, [this, c, stream, response, r] {
-      if (r) {
-        send_result(c, stream, *response);
-      } else {
-        log::get("store")->error("write failed: {}", r.error().message);
-        send_error(
-            c, stream,
-            cql::error_response{cql::error_code::server_error,
-                                "the write could not be made durable: " + r.error().message});
-      }
-      wake_waiters();
-    });
+    if (r) {
+      send_result(c, stream, *response);
+    } else {
+      log::get("store")->error("write failed: {}", r.error().message);
+      send_error(c, stream,
+                 cql::error_response{cql::error_code::server_error,
+                                     "the write could not be made durable: " + r.error().message});
+    }
   });
 }
 
@@ -585,11 +589,13 @@ asio::awaitable<void> server::impl::serve(std::shared_ptr<connection> c) {
   auto lg = log::get("store");
   c->peer = peer_name(c->socket);
   lg->debug("connection from {}", c->peer);
-  std::vector<uint8_t> body;
+  net::reader in;
   try {
     for (;;) {
+      if (auto ec = co_await in.fill(c->socket, cql::header_size)) throw std::system_error(ec);
       uint8_t head[cql::header_size];
-      co_await asio::async_read(c->socket, asio::buffer(head), asio::use_awaitable);
+      std::memcpy(head, in.peek(cql::header_size).data(), cql::header_size);
+      in.consume(cql::header_size);
       const bytes_view raw(head, sizeof head);
       const int16_t stream = cql::stream_of(raw);
       const int32_t length =
@@ -608,7 +614,10 @@ asio::awaitable<void> server::impl::serve(std::shared_ptr<connection> c) {
           break;
         }
         // The body is read and dropped, so that the connection stays in step.
-        co_await read_body(c, static_cast<size_t>(length), body);
+        if (auto ec = co_await in.fill(c->socket, static_cast<size_t>(length))) {
+          throw std::system_error(ec);
+        }
+        in.consume(static_cast<size_t>(length));
         if (is(h.error(), cql::errc::unsupported_version)) {
           // Drivers downgrade on this message; the connection stays open.
           send_error(c, stream, e);
@@ -618,7 +627,15 @@ asio::awaitable<void> server::impl::serve(std::shared_ptr<connection> c) {
         }
         continue;
       }
-      co_await read_body(c, static_cast<size_t>(h->length), body);
+      const auto length_read = static_cast<size_t>(h->length);
+      if (auto ec = co_await in.fill(c->socket, length_read)) throw std::system_error(ec);
+      // A view of the buffered body: valid until the next fill, after this request is handled.
+      const bytes_view body = in.peek(length_read);
+      struct consume_body {
+        net::reader& r;
+        size_t n;
+        ~consume_body() { r.consume(n); }
+      } consumed{in, length_read};
       if (h->response) {
         send_error(c, stream,
                    cql::error_response{cql::error_code::protocol_error,
@@ -670,7 +687,6 @@ asio::awaitable<void> server::impl::serve(std::shared_ptr<connection> c) {
                    cql::error_response{cql::error_code::server_error,
                                        fmt::format("internal error: {}", e.what())});
       }
-      if (body.capacity() > (4u << 20)) std::vector<uint8_t>().swap(body);
       // Back-pressure: stop reading while too many writes wait for the disk, or while the client
       // leaves too many answers unread.
       co_await wait_for_commits(options.max_pending_writes);
@@ -685,18 +701,6 @@ asio::awaitable<void> server::impl::serve(std::shared_ptr<connection> c) {
   std::error_code ignored;
   c->socket.close(ignored);
   connections.erase(c);
-}
-
-asio::awaitable<void> server::impl::read_body(std::shared_ptr<connection> c, size_t size,
-                                              std::vector<uint8_t>& body) {
-  body.clear();
-  while (body.size() < size) {
-    const size_t at = body.size();
-    const size_t chunk = std::min<size_t>(size - at, 1 << 20);
-    body.resize(at + chunk);
-    co_await asio::async_read(c->socket, asio::buffer(body.data() + at, chunk),
-                              asio::use_awaitable);
-  }
 }
 
 asio::awaitable<void> server::impl::wait_for_flush(std::shared_ptr<connection> c) {
@@ -764,7 +768,13 @@ result<void> server::start() {
     return std::unexpected(std::move(e).error());
   }
   m.eng = std::move(*e);
-  m.commits = std::make_unique<committer>(*m.eng);
+  m.commits = std::make_unique<committer>(
+      *m.eng, [&m](std::vector<committer::done_fn> dones, result<void> r) {
+        asio::post(m.io, [&m, dones = std::move(dones), r = std::move(r)] {
+          for (const auto& d : dones) d(r);
+          m.wake_waiters();
+        });
+      });
   asio::co_spawn(m.io, m.accept_loop(), asio::detached);
   m.thread = std::thread([&m] { m.io.run(); });
   m.running = true;
