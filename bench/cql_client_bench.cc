@@ -4,6 +4,8 @@
 //
 //   client:   prepared INSERT through cql::session::execute_async, 2 connections, at most 2,048
 //             requests outstanding (execute_async blocks beyond), 200,000 rows a run.
+//   reads:    point-read latency of the C++ client, p50 and p99: 5,000 sequential prepared
+//             SELECT * by id over rows present.
 //   baseline: the DataStax Python driver (/usr/bin/python3, default Cluster settings) with a
 //             prepared INSERT and execute_concurrent_with_args (concurrency 100), 20,000 rows a
 //             run, against the same store.
@@ -192,6 +194,41 @@ int main(int argc, char** argv) {
     py.push_back(python_run(port, py_rows, dir));
   }
   const double c = median(cpp), p = median(py);
+
+  // Point reads, one at a time, of rows written by the first run.
+  auto read = s.prepare("SELECT * FROM spark_streams.created_users WHERE id = ?");
+  if (!read) {
+    fmt::print(stderr, "{}\n", read.error().message);
+    return 1;
+  }
+  std::vector<cql::uuid> ids;
+  {
+    cql::statement_options o;
+    o.page_size = 5000;
+    auto page = s.execute("SELECT id FROM spark_streams.created_users", {}, o);
+    if (page) {
+      for (int32_t i = 0; i < page->rows.row_count; ++i) {
+        if (auto id = cql::decode_uuid(*cql::cell_at(*page, static_cast<size_t>(i), 0))) {
+          ids.push_back(*id);
+        }
+      }
+    }
+  }
+  std::vector<double> latencies;
+  const int reads = quick ? 1'000 : 5'000;
+  for (int i = 0; i < reads && !ids.empty(); ++i) {
+    const auto t0 = clock_type::now();
+    auto r = s.execute(
+        *read, {cql::value::of(cql::encode_uuid(ids[static_cast<size_t>(i) % ids.size()]))});
+    latencies.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+    if (!r || r->rows.row_count != 1) {
+      fmt::print(stderr, "a point read failed\n");
+      return 1;
+    }
+  }
+  std::sort(latencies.begin(), latencies.end());
+  const double p50 = latencies.empty() ? 0 : latencies[latencies.size() / 2];
+  const double p99 = latencies.empty() ? 0 : latencies[latencies.size() * 99 / 100];
   auto count = s.execute("SELECT count(*) FROM spark_streams.created_users");
   const int64_t rows =
       count ? cql::decode_bigint(*cql::cell_at(*count, 0, 0)).value_or(-1) : int64_t{-1};
@@ -200,13 +237,15 @@ int main(int argc, char** argv) {
   fmt::print("{:<62} {:>14.0f}\n", "sluice C++ client, execute_async, 2 connections", c);
   fmt::print("{:<62} {:>14.0f}\n", "baseline: DataStax Python driver, execute_concurrent(100)", p);
   fmt::print("{:<62} {:>13.1f}x\n", "C++ client / Python driver", c / p);
+  fmt::print("{:<62} {:>7.0f} / {:.0f} us\n", "C++ client point read, p50 / p99", p50, p99);
   fmt::print("rows in the table: {} (expected {})\n", rows,
              static_cast<int64_t>(runs) * (cpp_rows + py_rows));
   if (!json_out.empty()) {
     std::ofstream(json_out) << fmt::format(
         "{{\"cpp_inserts_per_s\": {:.0f}, \"python_inserts_per_s\": {:.0f}, \"ratio\": {:.2f}, "
-        "\"cpp_runs\": [{}], \"python_runs\": [{}], \"rows\": {}}}\n",
-        c, p, c / p, fmt::join(cpp, ", "), fmt::join(py, ", "), rows);
+        "\"cpp_runs\": [{}], \"python_runs\": [{}], \"rows\": {}, \"read_p50_us\": {:.1f}, "
+        "\"read_p99_us\": {:.1f}}}\n",
+        c, p, c / p, fmt::join(cpp, ", "), fmt::join(py, ", "), rows, p50, p99);
   }
   session->reset();
   server.stop();
