@@ -20,12 +20,14 @@ find_package(PostgreSQL REQUIRED)             # PostgreSQL::PostgreSQL
 # pkg-config only.
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++ rdkafka)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(CRYPTO REQUIRED IMPORTED_TARGET libcrypto)  # digests of the random-user API
 pkg_check_modules(AVRO REQUIRED IMPORTED_TARGET avro-c)
 pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
 pkg_check_modules(EDIT REQUIRED IMPORTED_TARGET libedit)  # line editing in `sluice cql` (BSD)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 add_library(sluice::rdkafka ALIAS PkgConfig::RDKAFKA)
 add_library(sluice::httplib ALIAS PkgConfig::HTTPLIB)
+add_library(sluice::crypto ALIAS PkgConfig::CRYPTO)
 add_library(sluice::avro ALIAS PkgConfig::AVRO)
 add_library(sluice::lz4 ALIAS PkgConfig::LZ4)
 add_library(sluice::edit ALIAS PkgConfig::EDIT)

@@ -15,11 +15,8 @@ namespace {
 // Options of the parts that later versions provide. They are declared now so that `--help`
 // documents the interface; running such a command reports that it is not available yet.
 struct planned_options {
-  std::string listen, advertised, data_dir, url, bootstrap, topic, duration, host, user, password,
-      keyspace, execute, file, format, pipeline, conf;
+  std::string url, bootstrap, topic, duration, pipeline, conf;
   int64_t count = 0;
-  double error_rate = 0, malformed_rate = 0;
-  std::string latency;
 };
 
 // The deepest selected command, e.g. "topics" for `sluice topics nope`.
@@ -48,10 +45,6 @@ std::string subcommand_names(CLI::App* app) {
 int usage_error(CLI::App* at, const std::string& message) {
   fmt::print(stderr, "{}: {} (see '{} --help')\n", command_path(at), message, command_path(at));
   return exit_usage;
-}
-
-void add_listen(CLI::App* cmd, planned_options& o, const char* default_addr) {
-  cmd->add_option("--listen", o.listen, "host:port to listen on")->default_str(default_addr);
 }
 
 }  // namespace
@@ -124,12 +117,15 @@ int run(int argc, char** argv) {
                     "store.commitlog_sync)");
   store->callback([&] { action = [&] { return run_store(g, so); }; });
 
-  auto* api = app.add_subcommand("api", "Run the random-user HTTP API");
-  add_listen(api, p, "127.0.0.1:8000");
-  api->add_option("--error-rate", p.error_rate, "Fraction of requests answered with 500");
-  api->add_option("--latency", p.latency, "Added latency per request, e.g. 50ms");
-  api->add_option("--malformed-rate", p.malformed_rate, "Fraction of malformed responses");
-  planned(api, "the random-user API");
+  api_cli_options ao;
+  auto* api = app.add_subcommand(
+      "api", "Run the offline random-user API (randomuser.me's shape) until SIGINT/SIGTERM");
+  api->add_option("--listen", ao.listen, "host:port to listen on (default: api.listen)");
+  api->add_option("--error-rate", ao.error_rate, "Share of requests answered with 503 (0 to 1)");
+  api->add_option("--latency", ao.latency, "Time added before every answer, e.g. 50ms");
+  api->add_option("--malformed-rate", ao.malformed_rate,
+                  "Share of answers whose JSON is cut short (0 to 1)");
+  api->callback([&] { action = [&] { return run_api(g, ao); }; });
 
   auto* ingest = app.add_subcommand("ingest", "Fetch users from an HTTP API into a Kafka topic");
   ingest->add_option("--url", p.url, "HTTP source");

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "api/server.h"
 #include "base/error.h"
 #include "broker/handlers.h"
 #include "config/config.h"
@@ -52,6 +53,16 @@ struct store_cli_options {
 int run_store(const global_options& g, const store_cli_options& o);
 // The store's settings from a config's `store` section.
 store::server_options store_options_from(const config::config& c);
+
+struct api_cli_options {
+  std::string listen;                    // overrides api.listen
+  std::optional<double> error_rate;      // overrides api.error_rate
+  std::string latency;                   // overrides api.latency, e.g. "50ms"
+  std::optional<double> malformed_rate;  // overrides api.malformed_rate
+};
+int run_api(const global_options& g, const api_cli_options& o);
+// The random-user API's settings from a config's `api` section.
+api::server_options api_options_from(const config::config& c);
 
 struct cql_options {
   std::string host;      // --host; default: the first cassandra.contact_points, else store.listen

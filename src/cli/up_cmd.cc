@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include "api/server.h"
 #include "base/lifecycle.h"
 #include "base/log.h"
 #include "broker/broker.h"
@@ -39,6 +40,8 @@ int run_up(const global_options& g, const up_options& o) {
   for (const auto& p : parts) {
     if (p.name == "broker") {
       group.add(std::make_unique<broker::broker>(broker_options_from(*c)));
+    } else if (p.name == "api") {
+      group.add(std::make_unique<api::server>(api_options_from(*c)));
     } else if (p.name == "store") {
       group.add(std::make_unique<store::server>(store_options_from(*c)));
     } else {

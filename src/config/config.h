@@ -104,6 +104,9 @@ struct cassandra_section {
 struct api_section {
   bool enabled = true;
   host_port listen{"127.0.0.1", 8000};
+  double error_rate = 0;                 // share of requests answered 503
+  std::chrono::milliseconds latency{0};  // added to every answer
+  double malformed_rate = 0;             // share of answers whose JSON is cut short
 
   bool operator==(const api_section&) const = default;
 };

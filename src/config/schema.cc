@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -202,6 +203,19 @@ void parse_value(const where& w, context& ctx, int64_t& out) {
   ctx.report(w.mark(), w.path, "expected an integer, got " + describe(w.node));
 }
 
+void parse_value(const where& w, context& ctx, double& out) {
+  if (is_plain_scalar(w.node)) {
+    const std::string& s = w.node.Scalar();
+    double v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc() && end == s.data() + s.size() && std::isfinite(v)) {
+      out = v;
+      return;
+    }
+  }
+  ctx.report(w.mark(), w.path, "expected a number, got " + describe(w.node));
+}
+
 void parse_value(const where& w, context& ctx, std::string& out) {
   if (is_text_scalar(w.node)) {
     out = w.node.Scalar();
@@ -268,6 +282,7 @@ void parse_value(const where& w, context& ctx, host_port& out) {
 
 std::string render(bool v) { return v ? "true" : "false"; }
 std::string render(int64_t v) { return std::to_string(v); }
+std::string render(double v) { return fmt::format("{}", v); }
 std::string render(const std::string& v) { return v.empty() ? "\"\"" : v; }
 std::string render(const host_port& v) { return v.to_string(); }
 

@@ -115,12 +115,14 @@ concept named_enum = std::is_enum_v<E> && requires(E e) {
 // --- scalar types ------------------------------------------------------------------------------
 void parse_value(const where& w, context& ctx, bool& out);
 void parse_value(const where& w, context& ctx, int64_t& out);
+void parse_value(const where& w, context& ctx, double& out);
 void parse_value(const where& w, context& ctx, std::string& out);
 void parse_value(const where& w, context& ctx, std::chrono::milliseconds& out);
 void parse_value(const where& w, context& ctx, host_port& out);
 
 std::string render(bool v);
 std::string render(int64_t v);
+std::string render(double v);
 std::string render(const std::string& v);
 std::string render(std::chrono::milliseconds v);
 std::string render(const host_port& v);
@@ -233,6 +235,8 @@ std::string type_name() {
     return "bool";
   } else if constexpr (std::is_same_v<T, int64_t>) {
     return "integer";
+  } else if constexpr (std::is_same_v<T, double>) {
+    return "number";
   } else if constexpr (std::is_same_v<T, std::string>) {
     return "string";
   } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {

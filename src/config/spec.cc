@@ -235,11 +235,29 @@ const object_spec<cassandra_section>& spec_for(cassandra_section*) {
 }
 
 const object_spec<api_section>& spec_for(api_section*) {
-  static const object_spec<api_section> s{{
-      make_field("enabled", &api_section::enabled,
-                 "Run the built-in random-user API (an offline stand-in for randomuser.me)."),
-      make_field("listen", &api_section::listen, "Address the random-user API listens on."),
-  }};
+  static const object_spec<api_section> s{
+      {
+          make_field("enabled", &api_section::enabled,
+                     "Run the built-in random-user API (an offline stand-in for randomuser.me)."),
+          make_field("listen", &api_section::listen, "Address the random-user API listens on."),
+          make_field("error_rate", &api_section::error_rate,
+                     "Fault injection: the share of requests (0 to 1) answered with HTTP 503, as "
+                     "randomuser.me does when it fails."),
+          make_field("latency", &api_section::latency,
+                     "Fault injection: time added before every answer."),
+          make_field(
+              "malformed_rate", &api_section::malformed_rate,
+              "Fault injection: the share of answers (0 to 1) whose JSON body is cut short."),
+      },
+      [](const where& w, schema::context& ctx, api_section& a) {
+        for (auto [key, v] : {std::pair{"error_rate", a.error_rate},
+                              std::pair{"malformed_rate", a.malformed_rate}}) {
+          if (v < 0 || v > 1) {
+            ctx.report(schema::mark_at(w.node, {key}, w.mark()), w.path + "." + key,
+                       fmt::format("must be 0 to 1, got {}", v));
+          }
+        }
+      }};
   return s;
 }
 

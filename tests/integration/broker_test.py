@@ -648,7 +648,8 @@ class Up(unittest.TestCase):
         cfg = os.path.join(d, "up.yaml")
         with open(cfg, "w") as f:
             f.write(f"data_dir: {d}/data\nbroker: {{listen: 127.0.0.1:{port}}}\n"
-                    f"store: {{listen: 127.0.0.1:{store_port}}}\n")
+                    f"store: {{listen: 127.0.0.1:{store_port}}}\n"
+                    f"api: {{listen: 127.0.0.1:{free_port()}}}\n")
         start = time.time()
         p = subprocess.Popen([BIN, "up", cfg], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
@@ -659,7 +660,7 @@ class Up(unittest.TestCase):
                     self.fail("sluice up exited: " + p.stderr.read().decode())
                 out += line
             self.assertLess(time.time() - start, 5)
-            self.assertIn(b"not in this version yet: api", out)
+            self.assertIn(b"not in this version yet: http", out)
             r = kcat("-L", "-b", f"127.0.0.1:{port}", "-t", "users_created")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn(b"users_created", r.stdout)

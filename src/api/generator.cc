@@ -1,0 +1,491 @@
+#include "api/generator.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "api/data.h"
+
+namespace sluice::api {
+
+std::string_view describe(errc e) {
+  switch (e) {
+    case errc::ok: return "ok";
+    case errc::invalid_request: return "invalid request";
+  }
+  return "unknown";
+}
+std::string_view category_name(errc) { return "api"; }
+
+namespace {
+
+// splitmix64: small, fast, and the same on every platform.
+class rng {
+ public:
+  explicit rng(uint64_t seed) : state_(seed) {}
+  uint64_t next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, n).
+  uint64_t below(uint64_t n) { return n == 0 ? 0 : next() % n; }
+  int64_t between(int64_t lo, int64_t hi) {  // inclusive
+    return lo + static_cast<int64_t>(below(static_cast<uint64_t>(hi - lo + 1)));
+  }
+  template <class T>
+  const T& pick(std::span<const T> items) {
+    return items[below(items.size())];
+  }
+
+ private:
+  uint64_t state_;
+};
+
+uint64_t fnv1a(std::string_view s, uint64_t h = 0xcbf29ce484222325ULL) {
+  for (char c : s) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+std::vector<std::string> split_list(std::string_view s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t comma = s.find(',', start);
+    const std::string_view part =
+        s.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    if (!part.empty()) out.emplace_back(part);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+      if (ec == std::errc() && p == s.data() + i + 3) {
+        out.push_back(static_cast<char>(v));
+        i += 2;
+      } else {
+        out.push_back(s[i]);
+      }
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// A format: '#' a digit, 'A' an upper-case letter, 'a' a lower-case one.
+std::string fill(std::string_view format, rng& r, bool no_leading_zero = false) {
+  std::string out;
+  for (char c : format) {
+    if (c == '#') {
+      const bool first_digit = no_leading_zero && out.empty();
+      out.push_back(static_cast<char>('0' + (first_digit ? r.between(1, 9) : r.below(10))));
+    } else if (c == 'A') {
+      out.push_back(static_cast<char>('A' + r.below(26)));
+    } else if (c == 'a') {
+      out.push_back(static_cast<char>('a' + r.below(26)));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// An email address's local part from a name, as randomuser.me writes it: lower case, accents
+// folded to ASCII ("Çörekçi" -> "corekci"), without spaces and apostrophes.
+std::string email_part(std::string_view name) {
+  static constexpr std::pair<std::string_view, std::string_view> folds[] = {
+      {"à", "a"}, {"á", "a"},  {"â", "a"}, {"ã", "a"}, {"ä", "a"},  {"å", "a"}, {"æ", "ae"},
+      {"ç", "c"}, {"č", "c"},  {"ć", "c"}, {"è", "e"}, {"é", "e"},  {"ê", "e"}, {"ë", "e"},
+      {"ì", "i"}, {"í", "i"},  {"î", "i"}, {"ï", "i"}, {"ı", "i"},  {"ñ", "n"}, {"ò", "o"},
+      {"ó", "o"}, {"ô", "o"},  {"õ", "o"}, {"ö", "o"}, {"ø", "o"},  {"ù", "u"}, {"ú", "u"},
+      {"û", "u"}, {"ü", "u"},  {"ý", "y"}, {"ÿ", "y"}, {"ß", "ss"}, {"đ", "d"}, {"ğ", "g"},
+      {"ş", "s"}, {"š", "s"},  {"ž", "z"}, {"À", "a"}, {"Á", "a"},  {"Â", "a"}, {"Ä", "a"},
+      {"Å", "a"}, {"Æ", "ae"}, {"Ç", "c"}, {"Č", "c"}, {"Ć", "c"},  {"È", "e"}, {"É", "e"},
+      {"Ê", "e"}, {"Í", "i"},  {"İ", "i"}, {"Ñ", "n"}, {"Ó", "o"},  {"Ö", "o"}, {"Ø", "o"},
+      {"Ú", "u"}, {"Ü", "u"},  {"Đ", "d"}, {"Ğ", "g"}, {"Ş", "s"},  {"Š", "s"}, {"Ž", "z"}};
+  std::string out;
+  for (size_t i = 0; i < name.size();) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c < 0x80) {
+      if (c != ' ' && c != '\'' && c != '"') {
+        out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a')
+                                           : static_cast<char>(c));
+      }
+      ++i;
+      continue;
+    }
+    bool folded = false;
+    for (const auto& [from, to] : folds) {
+      if (name.substr(i).starts_with(from)) {
+        out += to;
+        i += from.size();
+        folded = true;
+        break;
+      }
+    }
+    if (!folded) {  // another letter: kept as it is
+      const size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+      out.append(name.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
+void json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += fmt::format("\\u{:04x}", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+// Civil date from days since the epoch (Howard Hinnant's algorithm).
+struct civil {
+  int64_t year;
+  unsigned month, day;
+};
+civil civil_from_days(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {y + (m <= 2), m, d};
+}
+
+std::string iso_time(int64_t ms) {
+  const int64_t days = ms >= 0 ? ms / 86'400'000 : (ms - 86'399'999) / 86'400'000;
+  const int64_t in_day = ms - days * 86'400'000;
+  const civil c = civil_from_days(days);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.year, c.month, c.day,
+                     in_day / 3'600'000, in_day / 60'000 % 60, in_day / 1000 % 60, in_day % 1000);
+}
+
+// Whole years from `from_days` to `to_days`.
+int64_t years_between(int64_t from_days, int64_t to_days) {
+  const civil a = civil_from_days(from_days), b = civil_from_days(to_days);
+  int64_t years = b.year - a.year;
+  if (b.month < a.month || (b.month == a.month && b.day < a.day)) --years;
+  return years;
+}
+
+std::string digest_hex(const EVP_MD* md, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), out, &n, md, nullptr);
+  std::string hex;
+  hex.reserve(n * 2);
+  for (unsigned i = 0; i < n; ++i) hex += fmt::format("{:02x}", out[i]);
+  return hex;
+}
+
+std::string uuid_v4(rng& r) {
+  uint8_t b[16];
+  for (int i = 0; i < 16; i += 8) {
+    const uint64_t x = r.next();
+    for (int j = 0; j < 8; ++j) b[i + j] = static_cast<uint8_t>(x >> (8 * j));
+  }
+  b[6] = static_cast<uint8_t>((b[6] & 0x0F) | 0x40);
+  b[8] = static_cast<uint8_t>((b[8] & 0x3F) | 0x80);
+  std::string s;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
+    s += fmt::format("{:02x}", b[i]);
+  }
+  return s;
+}
+
+bool wanted(const request& q, std::string_view field) {
+  if (!q.include.empty() && std::ranges::find(q.include, field) == q.include.end()) return false;
+  return std::ranges::find(q.exclude, field) == q.exclude.end();
+}
+
+// One user, as randomuser.me writes it (its field order).
+void user(std::string& out, const request& q, std::span<const nationality* const> nats,
+          uint64_t stream, int64_t today) {
+  rng r(stream);
+  const nationality& n = *nats[r.below(nats.size())];
+  const bool male = q.gender.empty() ? r.below(2) == 0 : q.gender == "male";
+  const std::string_view first = male ? r.pick(n.male_first) : r.pick(n.female_first);
+  const std::string_view last = r.pick(n.last);
+  static constexpr std::string_view female_titles[] = {"Ms", "Mrs", "Miss"};
+  static constexpr std::string_view french_female_titles[] = {"Madame", "Mademoiselle"};
+  std::string_view title = "Mr";
+  if (!male) {
+    title = (n.code == "FR" || n.code == "CH") && r.below(2) == 0
+                ? r.pick(std::span<const std::string_view>(french_female_titles))
+                : r.pick(std::span<const std::string_view>(female_titles));
+  } else if ((n.code == "FR" || n.code == "CH") && r.below(3) == 0) {
+    title = "Monsieur";
+  }
+  const place& where = r.pick(n.places);
+  const std::string_view street = r.pick(n.streets);
+  const int64_t street_number = r.between(1, 9999);
+  const std::string postcode = fill(n.postcode_format, r, n.numeric_postcode);
+  const double latitude = static_cast<double>(r.between(-900000, 900000)) / 10000.0;
+  const double longitude = static_cast<double>(r.between(-1800000, 1800000)) / 10000.0;
+  const timezone_entry& tz = r.pick(timezones());
+  const std::string email = fmt::format("{}.{}@example.com", email_part(first), email_part(last));
+  const std::string login_uuid = uuid_v4(r);
+  const std::string username = fmt::format("{}{}{}", r.pick(username_words()),
+                                           r.pick(username_words()), r.between(100, 999));
+  const std::string_view password = r.pick(passwords());
+  std::string salt;
+  static constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  for (int i = 0; i < 8; ++i) salt.push_back(alphabet[r.below(alphabet.size())]);
+  const std::string salted = std::string(password) + salt;
+  // Born 18 to 78 years, registered 1 to 20 years, before 2024-01-01: dates do not move with
+  // the day the API runs (its bytes stay the same for a seed); ages do.
+  constexpr int64_t reference_day = 19'723;
+  const int64_t dob_ms =
+      (reference_day - r.between(18 * 365 + 5, 78 * 365)) * 86'400'000 + r.between(0, 86'399'999);
+  const int64_t reg_ms =
+      (reference_day - r.between(366, 20 * 365)) * 86'400'000 + r.between(0, 86'399'999);
+  const std::string phone = fill(n.phone_format, r);
+  const std::string cell = fill(n.cell_format, r);
+  const std::string id_value = n.id_name.empty() ? std::string() : fill(n.id_format, r);
+  const int64_t portrait = r.between(0, 99);
+  const std::string_view folder = male ? "men" : "women";
+
+  std::string u = "{";
+  auto field = [&](std::string_view name) {
+    if (u.size() > 1) u += ",";
+    json_string(u, name);
+    u += ":";
+  };
+  if (wanted(q, "gender")) {
+    field("gender");
+    json_string(u, male ? "male" : "female");
+  }
+  if (wanted(q, "name")) {
+    field("name");
+    u += "{\"title\":";
+    json_string(u, title);
+    u += ",\"first\":";
+    json_string(u, first);
+    u += ",\"last\":";
+    json_string(u, last);
+    u += "}";
+  }
+  if (wanted(q, "location")) {
+    field("location");
+    u += fmt::format("{{\"street\":{{\"number\":{},\"name\":", street_number);
+    json_string(u, street);
+    u += "},\"city\":";
+    json_string(u, where.city);
+    u += ",\"state\":";
+    json_string(u, where.state);
+    u += ",\"country\":";
+    json_string(u, n.country);
+    u += ",\"postcode\":";
+    if (n.numeric_postcode) {
+      u += postcode;
+    } else {
+      json_string(u, postcode);
+    }
+    u += fmt::format(
+        ",\"coordinates\":{{\"latitude\":\"{:.4f}\",\"longitude\":\"{:.4f}\"}},\"timezone\":"
+        "{{\"offset\":",
+        latitude, longitude);
+    json_string(u, tz.offset);
+    u += ",\"description\":";
+    json_string(u, tz.description);
+    u += "}}";
+  }
+  if (wanted(q, "email")) {
+    field("email");
+    json_string(u, email);
+  }
+  if (wanted(q, "login")) {
+    field("login");
+    u += fmt::format("{{\"uuid\":\"{}\",\"username\":\"{}\",\"password\":", login_uuid, username);
+    json_string(u, password);
+    u += fmt::format(",\"salt\":\"{}\",\"md5\":\"{}\",\"sha1\":\"{}\",\"sha256\":\"{}\"}}", salt,
+                     digest_hex(EVP_md5(), salted), digest_hex(EVP_sha1(), salted),
+                     digest_hex(EVP_sha256(), salted));
+  }
+  auto dated = [&](std::string_view name, int64_t ms) {
+    field(name);
+    const int64_t days = ms / 86'400'000;
+    u += fmt::format("{{\"date\":\"{}\",\"age\":{}}}", iso_time(ms), years_between(days, today));
+  };
+  if (wanted(q, "dob")) dated("dob", dob_ms);
+  if (wanted(q, "registered")) dated("registered", reg_ms);
+  if (wanted(q, "phone")) {
+    field("phone");
+    json_string(u, phone);
+  }
+  if (wanted(q, "cell")) {
+    field("cell");
+    json_string(u, cell);
+  }
+  if (wanted(q, "id")) {
+    field("id");
+    u += "{\"name\":";
+    json_string(u, n.id_name);
+    u += ",\"value\":";
+    if (n.id_name.empty()) {
+      u += "null";
+    } else {
+      json_string(u, id_value);
+    }
+    u += "}";
+  }
+  if (wanted(q, "picture")) {
+    field("picture");
+    u += fmt::format(
+        "{{\"large\":\"https://randomuser.me/api/portraits/{0}/{1}.jpg\","
+        "\"medium\":\"https://randomuser.me/api/portraits/med/{0}/{1}.jpg\","
+        "\"thumbnail\":\"https://randomuser.me/api/portraits/thumb/{0}/{1}.jpg\"}}",
+        folder, portrait);
+  }
+  if (wanted(q, "nat")) {
+    field("nat");
+    json_string(u, n.code);
+  }
+  u += "}";
+  out += u;
+}
+
+}  // namespace
+
+result<request> parse_query(std::string_view query) {
+  request q;
+  auto bad = [](std::string message) {
+    return make_error(errc::invalid_request, std::move(message));
+  };
+  size_t start = 0;
+  while (start < query.size()) {
+    const size_t amp = query.find('&', start);
+    const std::string_view pair =
+        query.substr(start, amp == std::string_view::npos ? std::string_view::npos : amp - start);
+    start = amp == std::string_view::npos ? query.size() : amp + 1;
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    const std::string key = lower(url_decode(pair.substr(0, eq)));
+    const std::string value = eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
+    auto number = [&](int& out, int lo) -> result<void> {
+      int v = 0;
+      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+      if (ec != std::errc() || p != value.data() + value.size() || v < lo) {
+        return bad(
+            fmt::format("{} must be a whole number of at least {}, got '{}'", key, lo, value));
+      }
+      out = v;
+      return {};
+    };
+    if (key == "results") {
+      SLUICE_TRY(number(q.results, 1));
+      q.results = std::min(q.results, max_results);  // as randomuser.me, more gives its maximum
+    } else if (key == "page") {
+      SLUICE_TRY(number(q.page, 1));
+    } else if (key == "seed") {
+      q.seed = value;
+    } else if (key == "gender") {
+      const std::string g = lower(value);
+      if (!g.empty() && g != "male" && g != "female") {
+        return bad(fmt::format("gender must be male or female, got '{}'", value));
+      }
+      q.gender = g;
+    } else if (key == "nat") {
+      for (auto& c : split_list(upper(value))) q.nat.push_back(std::move(c));
+    } else if (key == "inc") {
+      for (auto& f : split_list(lower(value))) q.include.push_back(std::move(f));
+    } else if (key == "exc") {
+      for (auto& f : split_list(lower(value))) q.exclude.push_back(std::move(f));
+    }
+  }
+  return q;
+}
+
+generator::generator(int64_t today_days) : today_days_(today_days) {}
+
+std::string generator::respond(const request& req) const {
+  request q = req;
+  if (q.seed.empty()) {
+    static thread_local std::mt19937_64 fresh(std::random_device{}());
+    q.seed = fmt::format("{:016x}", fresh());
+  }
+  // The nationalities asked for (unknown codes are ignored, as randomuser.me does), else all.
+  std::vector<const nationality*> nats;
+  for (const auto& code : q.nat) {
+    if (const nationality* n = find_nationality(code)) nats.push_back(n);
+  }
+  if (nats.empty()) {
+    for (const auto& n : nationalities()) nats.push_back(&n);
+  }
+  const uint64_t base = fnv1a(q.seed);
+  std::string out;
+  out.reserve(static_cast<size_t>(q.results) * 1200 + 128);
+  out += "{\"results\":[";
+  for (int i = 0; i < q.results; ++i) {
+    if (i > 0) out += ",";
+    const uint64_t stream =
+        fnv1a(fmt::format("{}/{}/{}/{}", q.page, i, q.gender, fmt::join(q.nat, ",")), base);
+    user(out, q, nats, stream, today_days_);
+  }
+  out += "],\"info\":{\"seed\":";
+  json_string(out, q.seed);
+  out += fmt::format(",\"results\":{},\"page\":{},\"version\":\"1.4\"}}}}", q.results, q.page);
+  return out;
+}
+
+int64_t days_today() {
+  return std::chrono::duration_cast<std::chrono::days>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace sluice::api
