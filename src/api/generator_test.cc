@@ -111,6 +111,8 @@ TEST(Generator, FiltersAndLimits) {
   EXPECT_FALSE(parse_query("results=abc"));
   EXPECT_FALSE(parse_query("page=0"));
   EXPECT_FALSE(parse_query("gender=other"));
+  EXPECT_FALSE(parse_query("seed=ab\xff\xff"));  // found by the api_query fuzzer
+  EXPECT_FALSE(parse_query("seed=%C3"));
   EXPECT_EQ(parse_query("results=abc").error().message,
             "results must be a whole number of at least 1, got 'abc'");
 }

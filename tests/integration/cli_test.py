@@ -210,7 +210,7 @@ class Up(unittest.TestCase):
 
 class PlannedCommands(unittest.TestCase):
     def test_parts_not_built_yet_fail_clearly(self):
-        for cmd in (["api"], ["process"], ["dags", "list"]):
+        for cmd in (["process"], ["dags", "list"]):
             r = sluice(*cmd)
             self.assertEqual(r.returncode, 1, cmd)
             self.assertIn("is not available in sluice", r.stderr)
