@@ -46,6 +46,7 @@ rate over_http(int port, int results, int clients, std::chrono::milliseconds spa
     threads.emplace_back([&, c] {
       httplib::Client client("127.0.0.1", port);
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
       for (int i = 0; !stop; ++i) {
         auto r =
             client.Get(fmt::format("/api/?results={}&seed=bench{}&page={}", results, c, i + 1));

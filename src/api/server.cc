@@ -90,6 +90,8 @@ result<void> server::start() {
   m.http.new_task_queue = [&m] {
     return new httplib::ThreadPool(static_cast<size_t>(std::max(1, m.options.threads)));
   };
+  // Small answers leave at once rather than waiting on Nagle's algorithm for the client's ACK.
+  m.http.set_tcp_nodelay(true);
   auto handler = [&m](const httplib::Request& req, httplib::Response& res) { m.answer(req, res); };
   for (const char* path : {"/api", "/api/", "/api/1.4", "/api/1.4/"}) m.http.Get(path, handler);
   m.http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
