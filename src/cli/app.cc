@@ -15,8 +15,7 @@ namespace {
 // Options of the parts that later versions provide. They are declared now so that `--help`
 // documents the interface; running such a command reports that it is not available yet.
 struct planned_options {
-  std::string url, bootstrap, topic, duration, pipeline, conf;
-  int64_t count = 0;
+  std::string pipeline, conf;
 };
 
 // The deepest selected command, e.g. "topics" for `sluice topics nope`.
@@ -127,13 +126,26 @@ int run(int argc, char** argv) {
                   "Share of answers whose JSON is cut short (0 to 1)");
   api->callback([&] { action = [&] { return run_api(g, ao); }; });
 
-  auto* ingest = app.add_subcommand("ingest", "Fetch users from an HTTP API into a Kafka topic");
-  ingest->add_option("--url", p.url, "HTTP source");
-  ingest->add_option("--bootstrap", p.bootstrap, "Kafka bootstrap servers host:port[,...]");
-  ingest->add_option("--topic", p.topic, "Destination topic");
-  ingest->add_option("--count", p.count, "Stop after N records");
-  ingest->add_option("--duration", p.duration, "Stop after this long, e.g. 60s");
-  planned(ingest, "the ingestion job");
+  ingest_options io;
+  auto* ingest = app.add_subcommand(
+      "ingest", "Fetch users from an HTTP API into a Kafka topic, then exit with a summary");
+  ingest->add_option("--url", io.url, "HTTP source (default: the pipeline's ingest.url)");
+  ingest->add_option("--bootstrap", io.bootstrap,
+                     "Kafka bootstrap servers host:port[,...] (default: kafka.bootstrap, else "
+                     "the embedded broker)");
+  ingest->add_option("--topic", io.topic, "Destination topic (default: the pipeline's)");
+  ingest->add_option("--count", io.count, "Produce exactly N records, then stop");
+  ingest->add_option("--duration", io.duration, "Stop after this long, e.g. 60s");
+  ingest->add_option("--pipeline", io.pipeline, "Pipeline whose ingest stage to run");
+  ingest->add_option("--concurrency", io.concurrency, "Requests in flight (default 2)");
+  ingest->add_option("--results-per-request", io.results_per_request,
+                     "Users asked for per request (default 5000, randomuser's maximum)");
+  ingest->add_option("--rate-limit", io.rate_limit, "At most this many requests a second");
+  ingest->add_option("--timeout", io.timeout, "Per request, e.g. 30s");
+  ingest->add_option("--retries", io.retries, "Retries of a failed request (default 8)");
+  ingest->add_option("--retry-backoff", io.retry_backoff,
+                     "The first retry's backoff ceiling, doubled each retry (default 200ms)");
+  ingest->callback([&] { action = [&] { return run_ingest(g, io); }; });
 
   auto* process = app.add_subcommand("process", "Run the stream processor (Kafka -> CQL)");
   process->add_option("--pipeline", p.pipeline, "Pipeline of the config to run");

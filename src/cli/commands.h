@@ -64,6 +64,22 @@ int run_api(const global_options& g, const api_cli_options& o);
 // The random-user API's settings from a config's `api` section.
 api::server_options api_options_from(const config::config& c);
 
+struct ingest_options {
+  std::string url;        // --url; default: the pipeline's ingest.url
+  std::string bootstrap;  // --bootstrap; default: kafka.bootstrap, else the embedded broker
+  std::string topic;      // --topic; default: the pipeline's ingest.topic
+  int64_t count = -1;     // --count; -1: the pipeline's
+  std::string duration;   // --duration, e.g. 60s
+  std::string pipeline;   // --pipeline: whose ingest stage; default: the first
+  int concurrency = 0;    // --concurrency: requests in flight
+  int results_per_request = 0;
+  double rate_limit = 0;      // --rate-limit: requests a second
+  std::string timeout;        // --timeout: per request
+  int retries = -1;           // --retries
+  std::string retry_backoff;  // --retry-backoff: the first retry's ceiling
+};
+int run_ingest(const global_options& g, const ingest_options& o);
+
 struct cql_options {
   std::string host;      // --host; default: the first cassandra.contact_points, else store.listen
   std::string user;      // -u; default: cassandra.username

@@ -123,11 +123,27 @@ struct metadata_section {
   bool operator==(const metadata_section&) const = default;
 };
 
+// One field of the record an ingestion job produces: a template over the API's record.
+struct mapped_field {
+  std::string field;
+  std::string value;  // "{name.first}", "{uuid}", "{location.city}, {location.country}"
+
+  bool operator==(const mapped_field&) const = default;
+};
+
 struct ingest_section {
   std::string url = "http://127.0.0.1:8000/api/";
   std::string topic = "users_created";
   std::chrono::milliseconds duration{60'000};
   int64_t count = 0;  // 0: no limit besides duration
+  int64_t results_per_request = 5000;
+  int64_t concurrency = 2;
+  double rate_limit = 0;  // requests a second; 0: none
+  std::chrono::milliseconds timeout{30'000};
+  int64_t retries = 8;
+  std::chrono::milliseconds retry_backoff{200};
+  std::string records = "results";    // where the API's answer holds its records
+  std::vector<mapped_field> mapping;  // empty: the reference pipeline's record
 
   bool operator==(const ingest_section&) const = default;
 };

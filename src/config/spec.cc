@@ -286,6 +286,15 @@ const object_spec<metadata_section>& spec_for(metadata_section*) {
   return s;
 }
 
+const object_spec<mapped_field>& spec_for(mapped_field*) {
+  static const object_spec<mapped_field> s{{
+      make_field("field", &mapped_field::field, "Name of the produced record's field.",
+                 {.required = true}),
+      make_field("value", &mapped_field::value, "Template of its value.", {.required = true}),
+  }};
+  return s;
+}
+
 const object_spec<ingest_section>& spec_for(ingest_section*) {
   static const object_spec<ingest_section> s{
       {
@@ -296,8 +305,42 @@ const object_spec<ingest_section>& spec_for(ingest_section*) {
           make_field("duration", &ingest_section::duration, "How long one ingestion run lasts."),
           make_field("count", &ingest_section::count,
                      "Stop after this many records; 0: only `duration` bounds the run."),
+          make_field("results_per_request", &ingest_section::results_per_request,
+                     "Users asked for per request (randomuser.me gives at most 5000)."),
+          make_field("concurrency", &ingest_section::concurrency, "Requests in flight."),
+          make_field("rate_limit", &ingest_section::rate_limit,
+                     "At most this many requests a second; 0: no limit."),
+          make_field("timeout", &ingest_section::timeout,
+                     "A request's whole time, connecting included; a slower one is retried."),
+          make_field("retries", &ingest_section::retries,
+                     "Retries of a request that timed out, could not connect, was answered 429 "
+                     "or 5xx, or gave unusable JSON; after the last the job fails."),
+          make_field("retry_backoff", &ingest_section::retry_backoff,
+                     "The first retry waits up to this long (full jitter), doubling each retry "
+                     "up to 10s; a Retry-After header takes precedence."),
+          make_field("records", &ingest_section::records,
+                     "Where the API's answer holds its array of records, as a dot-separated path."),
+          make_field(
+              "mapping", &ingest_section::mapping,
+              "The produced record's fields, each `{field: NAME, value: TEMPLATE}`: text with "
+              "{a.b.c} (a value of the API's record), {uuid} (a fresh UUID) and {{ }} (braces). "
+              "Empty: the reference record (id, first_name, last_name, gender, address, "
+              "post_code, email, username, dob, registered_date, phone, picture)."),
       },
       [](const where& w, schema::context& ctx, ingest_section& in) {
+        auto positive = [&](const char* key, int64_t v, int64_t lo) {
+          if (v < lo) {
+            ctx.report(schema::mark_at(w.node, {key}, w.mark()), w.path + "." + key,
+                       fmt::format("must be at least {}, got {}", lo, v));
+          }
+        };
+        positive("results_per_request", in.results_per_request, 1);
+        positive("concurrency", in.concurrency, 1);
+        positive("retries", in.retries, 0);
+        if (in.rate_limit < 0) {
+          ctx.report(schema::mark_at(w.node, {"rate_limit"}, w.mark()), w.path + ".rate_limit",
+                     "must be 0 or more");
+        }
         if (in.count < 0) {
           ctx.report(schema::mark_at(w.node, {"count"}, w.mark()), w.path + ".count",
                      "must be 0 or more, got " + std::to_string(in.count));

@@ -32,6 +32,7 @@ const object_spec<cassandra_section>& spec_for(cassandra_section*);
 const object_spec<api_section>& spec_for(api_section*);
 const object_spec<http_section>& spec_for(http_section*);
 const object_spec<metadata_section>& spec_for(metadata_section*);
+const object_spec<mapped_field>& spec_for(mapped_field*);
 const object_spec<ingest_section>& spec_for(ingest_section*);
 const object_spec<process_section>& spec_for(process_section*);
 const object_spec<pipeline>& spec_for(pipeline*);
