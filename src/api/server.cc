@@ -54,8 +54,15 @@ struct server::impl {
     return size == 0 ? 0 : std::uniform_int_distribution<size_t>(0, size - 1)(faults);
   }
 
+  bool slow() {
+    if (options.slow_rate <= 0) return false;
+    std::lock_guard lock(mu);
+    return std::uniform_real_distribution<double>(0, 1)(faults) < options.slow_rate;
+  }
+
   void answer(const httplib::Request& req, httplib::Response& res) {
     if (options.latency.count() > 0) std::this_thread::sleep_for(options.latency);
+    if (slow()) std::this_thread::sleep_for(options.slow_latency);
     const int f = fault();
     if (f == 1) {
       res.status = 503;

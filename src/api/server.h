@@ -1,8 +1,9 @@
 // `sluice api`: the offline random-user API as a service, on sluice's HTTP stack (cpp-httplib,
 // kept behind this header). GET /api/ (also /api and /api/1.4/) answers randomuser.me's query
 // parameters with its JSON shape (generator.h); a bad parameter is a 400 with a JSON error.
-// Fault injection, for testing ingestion: a share of requests answered 503, added latency, and a
-// share of bodies cut short (malformed JSON). Thread-safety: start()/stop() from one thread.
+// Fault injection, for testing ingestion: a share of requests answered 503, added latency, a share
+// of requests answered late (to trip clients' timeouts), and a share of bodies cut short.
+// Thread-safety: start()/stop() from one thread.
 #pragma once
 
 #include <chrono>
@@ -18,7 +19,9 @@ struct server_options {
   double error_rate = 0;                 // share of requests answered 503
   std::chrono::milliseconds latency{0};  // added before every answer
   double malformed_rate = 0;             // share of 200 answers whose body is cut short
-  int threads = 4;                       // requests served at once
+  double slow_rate = 0;                  // share of requests answered only after slow_latency
+  std::chrono::milliseconds slow_latency{2'000};
+  int threads = 4;  // requests served at once
 };
 
 class server final : public service {

@@ -15,6 +15,8 @@ api::server_options api_options_from(const config::config& c) {
   o.error_rate = c.api.error_rate;
   o.latency = c.api.latency;
   o.malformed_rate = c.api.malformed_rate;
+  o.slow_rate = c.api.slow_rate;
+  o.slow_latency = c.api.slow_latency;
   return o;
 }
 
@@ -33,7 +35,8 @@ int run_api(const global_options& g, const api_cli_options& flags) {
   }
   for (auto [name, v, out] :
        {std::tuple{"--error-rate", flags.error_rate, &o.error_rate},
-        std::tuple{"--malformed-rate", flags.malformed_rate, &o.malformed_rate}}) {
+        std::tuple{"--malformed-rate", flags.malformed_rate, &o.malformed_rate},
+        std::tuple{"--slow-rate", flags.slow_rate, &o.slow_rate}}) {
     if (!v) continue;
     if (*v < 0 || *v > 1) {
       fmt::print(stderr, "sluice api: {}: must be 0 to 1, got {}\n", name, *v);
@@ -49,6 +52,15 @@ int run_api(const global_options& g, const api_cli_options& flags) {
       return exit_usage;
     }
     o.latency = *d;
+  }
+  if (!flags.slow_latency.empty()) {
+    auto d = config::schema::parse_duration(flags.slow_latency);
+    if (!d) {
+      fmt::print(stderr, "sluice api: --slow-latency: expected a duration such as 2s, got '{}'\n",
+                 flags.slow_latency);
+      return exit_usage;
+    }
+    o.slow_latency = *d;
   }
   service_group group;
   group.add(std::make_unique<api::server>(o));

@@ -124,6 +124,9 @@ int run(int argc, char** argv) {
   api->add_option("--latency", ao.latency, "Time added before every answer, e.g. 50ms");
   api->add_option("--malformed-rate", ao.malformed_rate,
                   "Share of answers whose JSON is cut short (0 to 1)");
+  api->add_option("--slow-rate", ao.slow_rate,
+                  "Share of requests answered only after --slow-latency (0 to 1)");
+  api->add_option("--slow-latency", ao.slow_latency, "How late slow requests are, e.g. 2s");
   api->callback([&] { action = [&] { return run_api(g, ao); }; });
 
   ingest_options io;

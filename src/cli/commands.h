@@ -59,6 +59,8 @@ struct api_cli_options {
   std::optional<double> error_rate;      // overrides api.error_rate
   std::string latency;                   // overrides api.latency, e.g. "50ms"
   std::optional<double> malformed_rate;  // overrides api.malformed_rate
+  std::optional<double> slow_rate;       // overrides api.slow_rate
+  std::string slow_latency;              // overrides api.slow_latency
 };
 int run_api(const global_options& g, const api_cli_options& o);
 // The random-user API's settings from a config's `api` section.

@@ -107,6 +107,8 @@ struct api_section {
   double error_rate = 0;                 // share of requests answered 503
   std::chrono::milliseconds latency{0};  // added to every answer
   double malformed_rate = 0;             // share of answers whose JSON is cut short
+  double slow_rate = 0;                  // share of requests answered late
+  std::chrono::milliseconds slow_latency{2'000};
 
   bool operator==(const api_section&) const = default;
 };

@@ -248,10 +248,16 @@ const object_spec<api_section>& spec_for(api_section*) {
           make_field(
               "malformed_rate", &api_section::malformed_rate,
               "Fault injection: the share of answers (0 to 1) whose JSON body is cut short."),
+          make_field("slow_rate", &api_section::slow_rate,
+                     "Fault injection: the share of requests (0 to 1) answered only after "
+                     "`slow_latency`, to trip clients' timeouts."),
+          make_field("slow_latency", &api_section::slow_latency,
+                     "Fault injection: how late the slow requests are answered."),
       },
       [](const where& w, schema::context& ctx, api_section& a) {
-        for (auto [key, v] : {std::pair{"error_rate", a.error_rate},
-                              std::pair{"malformed_rate", a.malformed_rate}}) {
+        for (auto [key, v] :
+             {std::pair{"error_rate", a.error_rate}, std::pair{"malformed_rate", a.malformed_rate},
+              std::pair{"slow_rate", a.slow_rate}}) {
           if (v < 0 || v > 1) {
             ctx.report(schema::mark_at(w.node, {key}, w.mark()), w.path + "." + key,
                        fmt::format("must be 0 to 1, got {}", v));

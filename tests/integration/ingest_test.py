@@ -79,15 +79,17 @@ class Ingest(unittest.TestCase):
 
     def test_faults_are_retried_and_reported(self):
         # 30% of requests fail, and some take longer than the job's timeout.
-        api = Api("--error-rate", "0.3", "--latency", "0ms")
+        api = Api("--error-rate", "0.3", "--slow-rate", "0.15", "--slow-latency", "1s")
         try:
             r = self.ingest(api, "faults", "--count", "1500", "--results-per-request", "100",
-                            "--retry-backoff", "10ms", "--concurrency", "3")
+                            "--retry-backoff", "10ms", "--concurrency", "3", "--timeout", "400ms")
         finally:
             api.stop()
         self.assertEqual(r.returncode, 0, r.stderr)
         retries = int(re.search(r"(\d+) retries", r.stdout).group(1))
+        timeouts = int(re.search(r"(\d+) timeouts", r.stdout).group(1))
         self.assertGreater(retries, 0, r.stdout)
+        self.assertGreater(timeouts, 0, r.stdout)
         self.check_records(read_topic(self.broker.address, "faults", 1500), 1500)
 
     def test_timeouts_are_retried(self):
