@@ -150,9 +150,26 @@ int run(int argc, char** argv) {
                      "The first retry's backoff ceiling, doubled each retry (default 200ms)");
   ingest->callback([&] { action = [&] { return run_ingest(g, io); }; });
 
-  auto* process = app.add_subcommand("process", "Run the stream processor (Kafka -> CQL)");
-  process->add_option("--pipeline", p.pipeline, "Pipeline of the config to run");
-  planned(process, "the stream processor");
+  process_cli_options po;
+  auto* process = app.add_subcommand(
+      "process", "Run the stream processor (Kafka topic -> CQL table) until SIGINT/SIGTERM");
+  process->add_option("--pipeline", po.pipeline, "Pipeline whose process stage to run");
+  process->add_option("--bootstrap", po.bootstrap,
+                      "Kafka bootstrap servers (default: kafka.bootstrap, else the embedded "
+                      "broker's address)");
+  process->add_option("--cql", po.cql,
+                      "host:port[,...] of the table store or Cassandra nodes (default: "
+                      "cassandra.contact_points, else store.listen)");
+  process->add_option("--topic", po.topic, "Topic to consume (default: the pipeline's)");
+  process->add_option("--group", po.group, "Consumer group (default: the pipeline's)");
+  process->add_option("--from", po.from, "Where a new group starts: earliest or latest");
+  process->add_option("--keyspace", po.keyspace, "Keyspace of the table (default: the pipeline's)");
+  process->add_option("--table", po.table, "Table to write (default: the pipeline's)");
+  process->add_option("--dead-letter-topic", po.dead_letter_topic,
+                      "Topic of records that cannot become rows (default: <topic>.dlq)");
+  process->add_flag("--until-caught-up", po.until_caught_up,
+                    "Exit once every assigned partition has been read to its end");
+  process->callback([&] { action = [&] { return run_process(g, po); }; });
 
   auto* scheduler = app.add_subcommand("scheduler", "Run the DAG scheduler and its REST API");
   planned(scheduler, "the scheduler");

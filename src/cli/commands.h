@@ -10,6 +10,8 @@
 #include "base/error.h"
 #include "broker/handlers.h"
 #include "config/config.h"
+#include "ingest/job.h"
+#include "process/job.h"
 #include "store/server.h"
 
 namespace sluice::cli {
@@ -81,6 +83,28 @@ struct ingest_options {
   std::string retry_backoff;  // --retry-backoff: the first retry's ceiling
 };
 int run_ingest(const global_options& g, const ingest_options& o);
+
+struct process_cli_options {
+  std::string pipeline;           // --pipeline: whose process stage; default: the first
+  std::string bootstrap;          // --bootstrap; default: kafka.bootstrap or the embedded broker
+  std::string cql;                // --cql host:port[,...]; default: cassandra or the store
+  std::string topic;              // --topic
+  std::string group;              // --group
+  std::string from;               // --from earliest|latest (a new group's start)
+  std::string keyspace;           // --keyspace
+  std::string table;              // --table
+  std::string dead_letter_topic;  // --dead-letter-topic
+  bool until_caught_up = false;   // --until-caught-up: exit once every partition is read
+};
+int run_process(const global_options& g, const process_cli_options& o);
+
+// Where the pipeline's parts reach Kafka and the table store: the external clusters when
+// configured, else the embedded broker and store.
+std::string kafka_bootstrap(const config::config& c);
+std::vector<std::string> cql_contact_points(const config::config& c);
+// The jobs' settings from a pipeline's stages of the config.
+ingest::job_options ingest_job_from(const config::config& c, const config::ingest_section& s);
+result<process::job_options> process_job_from(const config::config& c, const config::pipeline& p);
 
 struct cql_options {
   std::string host;      // --host; default: the first cassandra.contact_points, else store.listen

@@ -48,29 +48,11 @@ int run_ingest(const global_options& g, const ingest_options& f) {
   const config::ingest_section defaults;
   if (!stage) stage = &defaults;
 
-  ingest::job_options o;
-  o.url = f.url.empty() ? stage->url : f.url;
-  o.topic = f.topic.empty() ? stage->topic : f.topic;
-  o.count = f.count >= 0 ? f.count : stage->count;
-  o.duration = stage->duration;
-  o.results_per_request = static_cast<int>(stage->results_per_request);
-  o.concurrency = static_cast<int>(stage->concurrency);
-  o.rate_limit = stage->rate_limit;
-  o.fetch.timeout = stage->timeout;
-  o.fetch.max_retries = static_cast<int>(stage->retries);
-  o.fetch.backoff = stage->retry_backoff;
-  o.records_path = stage->records;
-  if (!stage->mapping.empty()) {
-    o.mapping.clear();
-    for (const auto& m : stage->mapping) o.mapping.push_back({m.field, m.value});
-  }
-  o.bootstrap = f.bootstrap;
-  if (o.bootstrap.empty()) {
-    std::string joined;
-    for (const auto& hp : c->kafka.bootstrap)
-      joined += (joined.empty() ? "" : ",") + hp.to_string();
-    o.bootstrap = c->embedded_broker() ? c->broker_advertised().to_string() : joined;
-  }
+  ingest::job_options o = ingest_job_from(*c, *stage);
+  if (!f.url.empty()) o.url = f.url;
+  if (!f.topic.empty()) o.topic = f.topic;
+  if (f.count >= 0) o.count = f.count;
+  if (!f.bootstrap.empty()) o.bootstrap = f.bootstrap;
   bool ok = true;
   if (auto d = duration_flag("--duration", f.duration, ok)) o.duration = *d;
   if (auto d = duration_flag("--timeout", f.timeout, ok)) o.fetch.timeout = *d;

@@ -152,12 +152,43 @@ struct ingest_section {
 
 enum class starting_offsets { earliest, latest };
 
+// One column of the stream processor's record schema.
+struct schema_column {
+  std::string name;       // the table's column
+  std::string type;       // its CQL type: "text", "uuid", "map<text, int>"
+  std::string field;      // dot-separated path in the record; empty: name
+  bool required = false;  // absent or null: the record is dead-lettered
+
+  bool operator==(const schema_column&) const = default;
+};
+
+enum class filter_op { eq, ne, lt, le, gt, ge, exists, missing };
+
+struct filter_condition {
+  std::string field;
+  filter_op op = filter_op::eq;
+  std::string value;
+
+  bool operator==(const filter_condition&) const = default;
+};
+
+enum class extra_fields { report, dead_letter, ignore };
+
 struct process_section {
   std::string topic = "users_created";
   std::string group;  // default: sluice-<pipeline name>
   starting_offsets start = starting_offsets::earliest;
   std::string keyspace = "spark_streams";
   std::string table = "created_users";
+  std::string replication = "{'class': 'SimpleStrategy', 'replication_factor': '1'}";
+  std::string dead_letter_topic;       // default: <topic>.dlq
+  std::vector<schema_column> columns;  // empty: the reference record
+  std::vector<std::string> partition_key;
+  std::vector<std::string> clustering_key;
+  std::vector<filter_condition> filter;
+  extra_fields extra = extra_fields::report;
+  int64_t max_in_flight = 2048;
+  std::chrono::milliseconds commit_interval{1000};
 
   bool operator==(const process_section&) const = default;
 };

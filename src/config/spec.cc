@@ -32,6 +32,9 @@ constexpr std::array<std::string_view, 3> fsync_policy_names{"acks_all", "always
 constexpr std::array<std::string_view, 2> commitlog_sync_names{"batch", "periodic"};
 constexpr std::array<std::string_view, 2> authenticator_names{"none", "password"};
 constexpr std::array<std::string_view, 4> task_type_names{"ingest", "process", "command", "cql"};
+constexpr std::array<std::string_view, 8> filter_op_names{"eq", "ne", "lt",     "le",
+                                                          "gt", "ge", "exists", "missing"};
+constexpr std::array<std::string_view, 3> extra_fields_names{"report", "dead_letter", "ignore"};
 }  // namespace
 
 std::span<const std::string_view> enum_names(starting_offsets) { return starting_offsets_names; }
@@ -39,6 +42,8 @@ std::span<const std::string_view> enum_names(fsync_policy) { return fsync_policy
 std::span<const std::string_view> enum_names(commitlog_sync) { return commitlog_sync_names; }
 std::span<const std::string_view> enum_names(authenticator) { return authenticator_names; }
 std::span<const std::string_view> enum_names(task_type) { return task_type_names; }
+std::span<const std::string_view> enum_names(filter_op) { return filter_op_names; }
+std::span<const std::string_view> enum_names(extra_fields) { return extra_fields_names; }
 
 }  // namespace sluice::config
 
@@ -359,16 +364,86 @@ const object_spec<ingest_section>& spec_for(ingest_section*) {
   return s;
 }
 
-const object_spec<process_section>& spec_for(process_section*) {
-  static const object_spec<process_section> s{{
-      make_field("topic", &process_section::topic, "Kafka topic the stream processor consumes."),
-      make_field("group", &process_section::group, "Consumer group of the processor instances.",
-                 {.default_text = "`sluice-<pipeline name>`"}),
-      make_field("starting_offsets", &process_section::start,
-                 "Where a new consumer group starts reading."),
-      make_field("keyspace", &process_section::keyspace, "CQL keyspace of the sink table."),
-      make_field("table", &process_section::table, "CQL table the records are written to."),
+const object_spec<schema_column>& spec_for(schema_column*) {
+  static const object_spec<schema_column> s{{
+      make_field("name", &schema_column::name, "The table's column.", {.required = true}),
+      make_field("type", &schema_column::type,
+                 "Its CQL type (`text`, `uuid`, `int`, `timestamp`, `list<text>`, ...).",
+                 {.required = true}),
+      make_field("field", &schema_column::field,
+                 "Dot-separated path of its value in the record (`location.city`, `tags.0`).",
+                 {.default_text = "the column's name"}),
+      make_field("required", &schema_column::required,
+                 "A record without this field (or with null) goes to the dead-letter topic. "
+                 "Key columns are always required."),
   }};
+  return s;
+}
+
+const object_spec<filter_condition>& spec_for(filter_condition*) {
+  static const object_spec<filter_condition> s{{
+      make_field("field", &filter_condition::field, "Dot-separated path in the record.",
+                 {.required = true}),
+      make_field("op", &filter_condition::op,
+                 "Comparison: numbers compare as numbers, text as bytes; `exists` means present "
+                 "and not null."),
+      make_field("value", &filter_condition::value, "What the field is compared with."),
+  }};
+  return s;
+}
+
+const object_spec<process_section>& spec_for(process_section*) {
+  static const object_spec<process_section> s{
+      {
+          make_field("topic", &process_section::topic,
+                     "Kafka topic the stream processor consumes."),
+          make_field("group", &process_section::group,
+                     "Consumer group of the processor instances; instances with the same group "
+                     "share the partitions.",
+                     {.default_text = "`sluice-<pipeline name>`"}),
+          make_field("starting_offsets", &process_section::start,
+                     "Where a new consumer group starts reading."),
+          make_field("keyspace", &process_section::keyspace, "CQL keyspace of the sink table."),
+          make_field("table", &process_section::table, "CQL table the records are written to."),
+          make_field("replication", &process_section::replication,
+                     "Replication of the keyspace when the processor creates it."),
+          make_field("dead_letter_topic", &process_section::dead_letter_topic,
+                     "Topic that records which cannot become rows go to, with the reason and "
+                     "their source in headers.",
+                     {.default_text = "`<topic>.dlq`"}),
+          make_field("columns", &process_section::columns,
+                     "The record schema: one `{name, type, field, required}` per column, in "
+                     "table order. Empty: the reference record (`id uuid` and eleven text "
+                     "columns)."),
+          make_field("partition_key", &process_section::partition_key,
+                     "Columns of the partition key (required with `columns`)."),
+          make_field("clustering_key", &process_section::clustering_key,
+                     "Clustering columns, ascending."),
+          make_field("filter", &process_section::filter,
+                     "Only records for which every `{field, op, value}` holds are written; the "
+                     "others are counted as filtered."),
+          make_field("extra_fields", &process_section::extra,
+                     "Records with fields that no column reads: `report` writes the row and logs "
+                     "each such field once, `dead_letter` rejects the record, `ignore`."),
+          make_field("max_in_flight", &process_section::max_in_flight,
+                     "Writes to the table unanswered at once."),
+          make_field("commit_interval", &process_section::commit_interval,
+                     "How often the offsets of finished records are committed."),
+      },
+      [](const where& w, schema::context& ctx, process_section& p) {
+        if (!p.columns.empty() && p.partition_key.empty()) {
+          ctx.report(w.mark(), w.path + ".partition_key",
+                     "a schema given in `columns` needs its `partition_key`");
+        }
+        if (p.max_in_flight < 1) {
+          ctx.report(schema::mark_at(w.node, {"max_in_flight"}, w.mark()),
+                     w.path + ".max_in_flight", "must be at least 1");
+        }
+        if (p.commit_interval.count() <= 0) {
+          ctx.report(schema::mark_at(w.node, {"commit_interval"}, w.mark()),
+                     w.path + ".commit_interval", "must be longer than 0s");
+        }
+      }};
   return s;
 }
 

@@ -22,6 +22,8 @@ std::span<const std::string_view> enum_names(fsync_policy);
 std::span<const std::string_view> enum_names(commitlog_sync);
 std::span<const std::string_view> enum_names(authenticator);
 std::span<const std::string_view> enum_names(task_type);
+std::span<const std::string_view> enum_names(filter_op);
+std::span<const std::string_view> enum_names(extra_fields);
 
 const object_spec<log_section>& spec_for(log_section*);
 const object_spec<broker_section>& spec_for(broker_section*);
@@ -34,6 +36,8 @@ const object_spec<http_section>& spec_for(http_section*);
 const object_spec<metadata_section>& spec_for(metadata_section*);
 const object_spec<mapped_field>& spec_for(mapped_field*);
 const object_spec<ingest_section>& spec_for(ingest_section*);
+const object_spec<schema_column>& spec_for(schema_column*);
+const object_spec<filter_condition>& spec_for(filter_condition*);
 const object_spec<process_section>& spec_for(process_section*);
 const object_spec<pipeline>& spec_for(pipeline*);
 const object_spec<task>& spec_for(task*);

@@ -69,6 +69,14 @@ result<uuid> parse_uuid(std::string_view text);
 // Lower-case 8-4-4-4-12 form.
 std::string format_uuid(const uuid& u);
 
+// Cassandra's text forms of dates and times (errc::invalid_value with the text otherwise):
+// a timestamp is a date, optionally ' ' or 'T' and hh:mm[:ss[.fff...]], optionally a zone (Z, +hh,
+// +hhmm, +hh:mm; none is UTC), as milliseconds since the epoch; a date is [-]yyyy-mm-dd as days
+// since 1970-01-01; a time is hh:mm:ss[.fffffffff] as nanoseconds since midnight.
+result<int64_t> parse_timestamp(std::string_view text);
+result<int32_t> parse_date(std::string_view text);
+result<int64_t> parse_time(std::string_view text);
+
 // --- Decoders (errc::invalid_value on a wrong size or malformed bytes) -------------------------
 
 result<std::string_view> decode_ascii(bytes_view v);  // refuses bytes >= 0x80

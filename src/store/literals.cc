@@ -14,6 +14,7 @@
 
 #include "base/bytes.h"
 #include "cql/key_encoding.h"
+#include "cql/values.h"
 #include "store/schema.h"
 
 namespace sluice::store {
@@ -156,79 +157,6 @@ result<bytes> hex_bytes(std::string_view text) {
   return out;
 }
 
-// Parses digits at `s[i..]` into `v`; false when there are none.
-bool number_at(std::string_view s, size_t& i, size_t max_digits, int64_t& v) {
-  const size_t start = i;
-  v = 0;
-  while (i < s.size() && i - start < max_digits && s[i] >= '0' && s[i] <= '9')
-    v = v * 10 + (s[i++] - '0');
-  return i > start;
-}
-
-// yyyy-mm-dd as days since 1970-01-01.
-result<int64_t> days_of(std::string_view s, size_t& i) {
-  int64_t y = 0, m = 0, d = 0;
-  const bool negative = i < s.size() && s[i] == '-';
-  if (negative) ++i;
-  if (!number_at(s, i, 9, y) || i >= s.size() || s[i++] != '-' || !number_at(s, i, 2, m) ||
-      i >= s.size() || s[i++] != '-' || !number_at(s, i, 2, d)) {
-    return make_error(errc::invalid, fmt::format("'{}' is not a date (yyyy-mm-dd)", s));
-  }
-  using namespace std::chrono;
-  const year_month_day ymd{year{static_cast<int>(negative ? -y : y)},
-                           month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return make_error(errc::invalid, fmt::format("'{}' is not a valid date", s));
-  return sys_days(ymd).time_since_epoch().count();
-}
-
-// hh:mm[:ss[.fffffffff]] as nanoseconds since midnight.
-result<int64_t> nanos_of(std::string_view s, size_t& i, bool seconds_optional) {
-  int64_t h = 0, m = 0, sec = 0, frac = 0;
-  if (!number_at(s, i, 2, h) || i >= s.size() || s[i++] != ':' || !number_at(s, i, 2, m)) {
-    return make_error(errc::invalid, fmt::format("'{}' is not a time (hh:mm:ss)", s));
-  }
-  if (i < s.size() && s[i] == ':') {
-    ++i;
-    if (!number_at(s, i, 2, sec)) return make_error(errc::invalid, fmt::format("'{}': seconds", s));
-    if (i < s.size() && s[i] == '.') {
-      ++i;
-      const size_t start = i;
-      if (!number_at(s, i, 9, frac)) return make_error(errc::invalid, fmt::format("'{}'", s));
-      for (size_t k = i - start; k < 9; ++k) frac *= 10;
-    }
-  } else if (!seconds_optional) {
-    return make_error(errc::invalid, fmt::format("'{}' is not a time (hh:mm:ss)", s));
-  }
-  if (h > 23 || m > 59 || sec > 59)
-    return make_error(errc::invalid, fmt::format("'{}' is not a time of day", s));
-  return ((h * 60 + m) * 60 + sec) * 1'000'000'000 + frac;
-}
-
-// Cassandra's timestamp forms: a date, optionally ' ' or 'T' and a time, optionally a zone
-// (Z, +hh, +hhmm, +hh:mm). Without a zone, UTC.
-result<int64_t> timestamp_ms(std::string_view s) {
-  size_t i = 0;
-  int64_t ms = SLUICE_TRY(days_of(s, i)) * 86'400'000;
-  if (i < s.size() && (s[i] == ' ' || s[i] == 'T')) {
-    ++i;
-    ms += SLUICE_TRY(nanos_of(s, i, true)) / 1'000'000;
-  }
-  if (i < s.size()) {
-    if (s[i] == 'Z') {
-      ++i;
-    } else if (s[i] == '+' || s[i] == '-') {
-      const int sign = s[i++] == '+' ? 1 : -1;
-      int64_t hh = 0, mm = 0;
-      if (!number_at(s, i, 2, hh)) return make_error(errc::invalid, fmt::format("'{}': zone", s));
-      if (i < s.size() && s[i] == ':') ++i;
-      number_at(s, i, 2, mm);
-      ms -= sign * (hh * 60 + mm) * 60'000;
-    }
-  }
-  if (i != s.size()) return make_error(errc::invalid, fmt::format("'{}' is not a timestamp", s));
-  return ms;
-}
-
 result<bytes> function_value(const context& c) {
   const std::string& f = c.t.text;
   const type_id id = c.type.id;
@@ -364,24 +292,22 @@ result<bytes> convert(const context& c) {
     case type_id::timestamp: {
       if (t.what == kind::integer) return integer<int64_t>(c, 8);
       if (t.what != kind::string) return c.wrong();
-      auto ms = timestamp_ms(t.text);
+      auto ms = cql::parse_timestamp(t.text);
       if (!ms) return c.wrong(ms.error().message);
       return big_endian(static_cast<uint64_t>(*ms), 8);
     }
     case type_id::date: {
       if (t.what == kind::integer) return integer<uint32_t>(c, 4);
       if (t.what != kind::string) return c.wrong();
-      size_t i = 0;
-      auto days = days_of(t.text, i);
-      if (!days || i != t.text.size()) return c.wrong("expected yyyy-mm-dd");
+      auto days = cql::parse_date(t.text);
+      if (!days) return c.wrong("expected yyyy-mm-dd");
       return big_endian(static_cast<uint32_t>(*days + (int64_t{1} << 31)), 4);
     }
     case type_id::time: {
       if (t.what == kind::integer) return integer<int64_t>(c, 8);
       if (t.what != kind::string) return c.wrong();
-      size_t i = 0;
-      auto nanos = nanos_of(t.text, i, false);
-      if (!nanos || i != t.text.size()) return c.wrong("expected hh:mm:ss[.fffffffff]");
+      auto nanos = cql::parse_time(t.text);
+      if (!nanos) return c.wrong("expected hh:mm:ss[.fffffffff]");
       return big_endian(static_cast<uint64_t>(*nanos), 8);
     }
     case type_id::inet: {
