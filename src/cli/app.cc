@@ -76,6 +76,8 @@ int run(int argc, char** argv) {
   up_cmd->add_option("config", up.config_path, "YAML config (default: the reference pipeline)");
   up_cmd->add_option("--data-dir", up.data_dir, "Root of persistent state (overrides data_dir)");
   up_cmd->add_flag("--dry-run", up.dry_run, "Print what would start, and exit");
+  up_cmd->add_option("--progress-interval", up.progress_interval,
+                     "How often a progress line is printed, e.g. 5s (default)");
   up_cmd->callback([&] { action = [&] { return run_up(g, up); }; });
 
   app.add_subcommand("version", "Print the version")->callback([&] { action = run_version; });
@@ -148,6 +150,8 @@ int run(int argc, char** argv) {
   ingest->add_option("--retries", io.retries, "Retries of a failed request (default 8)");
   ingest->add_option("--retry-backoff", io.retry_backoff,
                      "The first retry's backoff ceiling, doubled each retry (default 200ms)");
+  ingest->add_option("--seed", io.seed,
+                     "The API's seed: pages 1, 2, ... of it are fetched (default: a fresh seed)");
   ingest->callback([&] { action = [&] { return run_ingest(g, io); }; });
 
   process_cli_options po;

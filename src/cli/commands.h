@@ -3,6 +3,7 @@
 // returns the process exit code: 0 success, 1 runtime failure, 2 usage or config error.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -32,9 +33,10 @@ struct global_options {
 std::expected<config::config, int> load_config(const global_options& g);
 
 struct up_options {
-  std::string config_path;  // positional CONFIG; overrides --config
-  std::string data_dir;     // --data-dir
-  bool dry_run = false;     // --dry-run: print the plan and exit
+  std::string config_path;               // positional CONFIG; overrides --config
+  std::string data_dir;                  // --data-dir
+  bool dry_run = false;                  // --dry-run: print the plan and exit
+  std::string progress_interval = "5s";  // --progress-interval: how often progress is printed
 };
 int run_up(const global_options& g, const up_options& o);
 
@@ -81,6 +83,7 @@ struct ingest_options {
   std::string timeout;        // --timeout: per request
   int retries = -1;           // --retries
   std::string retry_backoff;  // --retry-backoff: the first retry's ceiling
+  std::string seed;           // --seed: the API's seed (pages 1, 2, ... of it); default: fresh
 };
 int run_ingest(const global_options& g, const ingest_options& o);
 

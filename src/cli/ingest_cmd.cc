@@ -53,6 +53,7 @@ int run_ingest(const global_options& g, const ingest_options& f) {
   if (!f.topic.empty()) o.topic = f.topic;
   if (f.count >= 0) o.count = f.count;
   if (!f.bootstrap.empty()) o.bootstrap = f.bootstrap;
+  if (!f.seed.empty()) o.seed = f.seed;
   bool ok = true;
   if (auto d = duration_flag("--duration", f.duration, ok)) o.duration = *d;
   if (auto d = duration_flag("--timeout", f.timeout, ok)) o.fetch.timeout = *d;

@@ -11,7 +11,9 @@
 #include "base/log.h"
 #include "broker/broker.h"
 #include "cli/commands.h"
+#include "cli/pipeline_services.h"
 #include "cli/plan.h"
+#include "config/schema.h"
 #include "store/server.h"
 
 namespace sluice::cli {
@@ -24,6 +26,12 @@ int run_up(const global_options& g, const up_options& o) {
   auto c = load_config(effective);
   if (!c) return c.error();
   if (!o.data_dir.empty()) c->data_dir = o.data_dir;
+  const auto interval = config::schema::parse_duration(o.progress_interval);
+  if (!interval || interval->count() <= 0) {
+    fmt::print(stderr, "sluice up: --progress-interval: expected a duration such as 5s, got '{}'\n",
+               o.progress_interval);
+    return exit_usage;
+  }
 
   const auto parts = plan(*c);
   fmt::print("sluice {}: {}\n", SLUICE_VERSION,
@@ -36,7 +44,14 @@ int run_up(const global_options& g, const up_options& o) {
   if (o.dry_run) return exit_ok;
 
   service_group group;
+  auto board = std::make_shared<progress_board>();
   std::string pending;
+  auto pipeline_named = [&](std::string_view name) -> const config::pipeline* {
+    for (const auto& p : c->pipelines) {
+      if (p.name == name) return &p;
+    }
+    return nullptr;
+  };
   for (const auto& p : parts) {
     if (p.name == "broker") {
       group.add(std::make_unique<broker::broker>(broker_options_from(*c)));
@@ -44,6 +59,19 @@ int run_up(const global_options& g, const up_options& o) {
       group.add(std::make_unique<api::server>(api_options_from(*c)));
     } else if (p.name == "store") {
       group.add(std::make_unique<store::server>(store_options_from(*c)));
+    } else if (p.name.starts_with("process/")) {
+      const auto* pl = pipeline_named(std::string_view(p.name).substr(8));
+      auto o = process_job_from(*c, *pl);
+      if (!o) {
+        fmt::print(stderr, "sluice up: {}\n", o.error().message);
+        return exit_usage;
+      }
+      group.add(make_process_service(p.name, std::move(*o), board));
+    } else if (p.name.starts_with("ingest/")) {
+      // Until the scheduler is built in, the DAG task's run is started once, at start-up, as a
+      // daily DAG without catchup runs its latest interval when first enabled.
+      const auto* pl = pipeline_named(std::string_view(p.name).substr(7));
+      group.add(make_ingest_service(p.name, ingest_job_from(*c, *pl->ingest), board));
     } else {
       pending += (pending.empty() ? "" : ", ") + p.name;
     }
@@ -58,10 +86,37 @@ int run_up(const global_options& g, const up_options& o) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
           .count();
   fmt::print("ready in {} ms; Ctrl-C stops everything\n", ms);
+  for (const auto& p : c->pipelines) {
+    if (!p.process) continue;
+    fmt::print("  query the table: sluice cql{} -e \"SELECT count(*) FROM {}.{}\"\n",
+               c->embedded_store() && c->store.listen == config::host_port{"127.0.0.1", 9042}
+                   ? ""
+                   : " --host " + cql_contact_points(*c).front(),
+               p.process->keyspace, p.process->table);
+  }
   std::fflush(stdout);
-  const int sig = stop.wait();
+  const bool report = !board->ingests.empty() || !board->processes.empty();
+  int sig = 0;
+  while (true) {
+    const auto got = stop.wait_for(*interval);
+    if (got) {
+      sig = *got;
+      break;
+    }
+    if (report) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      fmt::print("{}\n", format_progress(*board, seconds));
+      std::fflush(stdout);
+    }
+  }
   log::get("up")->info("{}, stopping", sig == 0 ? "stop requested" : strsignal(sig));
   group.stop_all();
+  if (report) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    fmt::print("{}\n", format_progress(*board, seconds));
+  }
   return exit_ok;
 }
 

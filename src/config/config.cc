@@ -115,8 +115,12 @@ result<config> load_file(const std::filesystem::path& path) {
 
 config reference() {
   config c;
-  c.pipelines.push_back(
-      pipeline{.name = "users", .ingest = ingest_section{}, .process = process_section{}});
+  // A steady 1,000 users a second for the 60-second run: the table visibly fills, and a day's
+  // run stays small on a laptop. Without a rate limit one run ingests over 100,000 users a second.
+  ingest_section in;
+  in.results_per_request = 500;
+  in.rate_limit = 2;
+  c.pipelines.push_back(pipeline{.name = "users", .ingest = in, .process = process_section{}});
   c.dags.push_back(
       dag{.id = "user_automation",
           .schedule = "@daily",

@@ -19,6 +19,7 @@ std::string_view describe(errc e) {
   switch (e) {
     case errc::ok: return "ok";
     case errc::bad_schema: return "bad schema";
+    case errc::no_table_store: return "no table store";
   }
   return "unknown";
 }

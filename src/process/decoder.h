@@ -29,7 +29,8 @@ namespace sluice::process {
 
 enum class errc {
   ok = 0,
-  bad_schema,  // a schema that cannot be compiled (unknown type, duplicate column, ...)
+  bad_schema,      // a schema that cannot be compiled (unknown type, duplicate column, ...)
+  no_table_store,  // no contact point of the table store could be reached
 };
 std::string_view describe(errc e);
 std::string_view category_name(errc);

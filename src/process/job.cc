@@ -438,11 +438,13 @@ result<job_result> run_job(const job_options& o, const std::atomic<bool>& stop,
   }
   s.log->info("consuming {} as group {} into {}.{}; dead letters to {}", o.topic, o.group,
               o.sink.keyspace, o.sink.table, s.dead_letter_topic);
+  if (o.on_ready) o.on_ready();
 
   job_result r;
   auto next_commit = clock_type::now() + o.commit_interval;
   auto next_progress = clock_type::now() + std::chrono::seconds(1);
   int since_serve = 0;
+  bool waiting_for_topic = false;
   while (!stop.load(std::memory_order_relaxed)) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(s.consumer.get(), since_serve == 0 ? 50 : 0);
     if (m == nullptr || ++since_serve >= 256) {
@@ -465,6 +467,11 @@ result<job_result> run_job(const job_options& o, const std::atomic<bool>& stop,
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       s.at_end.insert(m->partition);
       since_serve = 0;  // let the loop notice it is caught up
+      continue;
+    }
+    if (m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART && s.assigned.empty()) {
+      if (!waiting_for_topic) s.log->info("waiting for topic {} to be created", o.topic);
+      waiting_for_topic = true;
       continue;
     }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {

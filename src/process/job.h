@@ -44,6 +44,8 @@ struct job_options {
   std::chrono::milliseconds retry_backoff{100};  // doubles per retry of a write, up to 5 s
   bool until_caught_up = false;
   std::string client_id = "sluice-process";
+  // Called once the table is ready and the topic subscribed (before any record is read).
+  std::function<void()> on_ready;
 };
 
 struct job_progress {

@@ -34,7 +34,14 @@ result<std::map<std::string, std::string>> table_columns(cql::session& s, const 
 }  // namespace
 
 result<std::unique_ptr<sink>> sink::open(sink_options o, const decoder& d) {
-  auto session = SLUICE_TRY(cql::session::connect(o.client));
+  auto connected = cql::session::connect(o.client);
+  if (!connected) {
+    std::string hosts;
+    for (const auto& h : o.client.contact_points) hosts += (hosts.empty() ? "" : ",") + h;
+    return make_error(errc::no_table_store, fmt::format("cannot reach the table store at {}: {}",
+                                                        hosts, connected.error().message));
+  }
+  auto session = std::move(*connected);
   SLUICE_TRY(session->execute(fmt::format("CREATE KEYSPACE IF NOT EXISTS {} WITH replication = {}",
                                           quote_identifier(o.keyspace), o.replication)));
   SLUICE_TRY(session->execute(d.create_table(o.keyspace, o.table)));

@@ -210,10 +210,26 @@ class Up(unittest.TestCase):
 
 class PlannedCommands(unittest.TestCase):
     def test_parts_not_built_yet_fail_clearly(self):
-        for cmd in (["process"], ["dags", "list"]):
+        for cmd in (["dags", "list"],):
             r = sluice(*cmd)
             self.assertEqual(r.returncode, 1, cmd)
             self.assertIn("is not available in sluice", r.stderr)
+
+
+class ProcessCommand(unittest.TestCase):
+    def test_unreachable_store_is_named(self):
+        store = f"127.0.0.1:{closed_port()}"
+        r = sluice("process", "--cql", store, "--bootstrap", f"127.0.0.1:{closed_port()}")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(f"sluice process: cannot reach the table store at {store}", r.stderr)
+
+    def test_bad_flags_are_usage_errors(self):
+        r = sluice("process", "--from", "middle")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--from: expected earliest or latest, got 'middle'", r.stderr)
+        r = sluice("process", "--pipeline", "nope")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("no pipeline named 'nope' has a process stage", r.stderr)
 
 
 class GroupsCommand(unittest.TestCase):
