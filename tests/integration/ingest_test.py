@@ -79,9 +79,9 @@ class Ingest(unittest.TestCase):
 
     def test_faults_are_retried_and_reported(self):
         # 30% of requests fail, and some take longer than the job's timeout.
-        api = Api("--error-rate", "0.3", "--slow-rate", "0.15", "--slow-latency", "1s")
+        api = Api("--error-rate", "0.3", "--slow-rate", "0.25", "--slow-latency", "1s")
         try:
-            r = self.ingest(api, "faults", "--count", "1500", "--results-per-request", "100",
+            r = self.ingest(api, "faults", "--count", "1500", "--results-per-request", "50",
                             "--retry-backoff", "10ms", "--concurrency", "3", "--timeout", "400ms")
         finally:
             api.stop()
