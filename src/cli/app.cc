@@ -145,7 +145,9 @@ int run(int argc, char** argv) {
   ingest->add_option("--concurrency", io.concurrency, "Requests in flight (default 2)");
   ingest->add_option("--results-per-request", io.results_per_request,
                      "Users asked for per request (default 5000, randomuser's maximum)");
-  ingest->add_option("--rate-limit", io.rate_limit, "At most this many requests a second");
+  ingest->add_option("--rate-limit", io.rate_limit,
+                     "At most this many requests a second (0: no limit; default: the pipeline's "
+                     "ingest.rate_limit)");
   ingest->add_option("--timeout", io.timeout, "Per request, e.g. 30s");
   ingest->add_option("--retries", io.retries, "Retries of a failed request (default 8)");
   ingest->add_option("--retry-backoff", io.retry_backoff,

@@ -79,7 +79,7 @@ struct ingest_options {
   std::string pipeline;   // --pipeline: whose ingest stage; default: the first
   int concurrency = 0;    // --concurrency: requests in flight
   int results_per_request = 0;
-  double rate_limit = 0;      // --rate-limit: requests a second
+  double rate_limit = -1;     // --rate-limit: requests a second; 0: none; -1: the pipeline's
   std::string timeout;        // --timeout: per request
   int retries = -1;           // --retries
   std::string retry_backoff;  // --retry-backoff: the first retry's ceiling

@@ -63,7 +63,7 @@ int run_ingest(const global_options& g, const ingest_options& f) {
   if (f.concurrency > 0) o.concurrency = f.concurrency;
   if (f.results_per_request > 0) o.results_per_request = f.results_per_request;
   if (f.retries >= 0) o.fetch.max_retries = f.retries;
-  if (f.rate_limit > 0) o.rate_limit = f.rate_limit;
+  if (f.rate_limit >= 0) o.rate_limit = f.rate_limit;
 
   const bool terminal = isatty(STDERR_FILENO) != 0;
   std::atomic<bool> stop{false};

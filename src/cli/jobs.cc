@@ -57,6 +57,7 @@ result<process::job_options> process_job_from(const config::config& c, const con
   o.from_earliest = s.start == config::starting_offsets::earliest;
   o.dead_letter_topic = s.dead_letter_topic;
   o.max_in_flight = static_cast<size_t>(s.max_in_flight);
+  o.fetch_buffer_bytes = s.fetch_buffer_bytes;
   o.commit_interval = s.commit_interval;
   o.client_id = "sluice-process-" + p.name;
   o.sink.keyspace = s.keyspace;

@@ -427,6 +427,10 @@ const object_spec<process_section>& spec_for(process_section*) {
                      "each such field once, `dead_letter` rejects the record, `ignore`."),
           make_field("max_in_flight", &process_section::max_in_flight,
                      "Writes to the table unanswered at once."),
+          make_field("fetch_buffer_bytes", &process_section::fetch_buffer_bytes,
+                     "Records read ahead from the topic and not yet taken, at most (librdkafka's "
+                     "`queued.max.messages.kbytes`). A full buffer pauses reading for up to a "
+                     "second, so it should hold about a second of the table's write rate."),
           make_field("commit_interval", &process_section::commit_interval,
                      "How often the offsets of finished records are committed."),
       },
@@ -438,6 +442,11 @@ const object_spec<process_section>& spec_for(process_section*) {
         if (p.max_in_flight < 1) {
           ctx.report(schema::mark_at(w.node, {"max_in_flight"}, w.mark()),
                      w.path + ".max_in_flight", "must be at least 1");
+        }
+        if (p.fetch_buffer_bytes < 1024 || p.fetch_buffer_bytes > (int64_t{2} << 30)) {
+          ctx.report(schema::mark_at(w.node, {"fetch_buffer_bytes"}, w.mark()),
+                     w.path + ".fetch_buffer_bytes",
+                     fmt::format("must be 1024 to 2147483648, got {}", p.fetch_buffer_bytes));
         }
         if (p.commit_interval.count() <= 0) {
           ctx.report(schema::mark_at(w.node, {"commit_interval"}, w.mark()),

@@ -1,5 +1,4 @@
 // Cassandra's text forms of dates and times (values.h).
-#include <chrono>
 
 #include <fmt/format.h>
 
@@ -26,11 +25,21 @@ result<int64_t> days_of(std::string_view s, size_t& i) {
       i >= s.size() || s[i++] != '-' || !number_at(s, i, 2, d)) {
     return make_error(errc::invalid_value, fmt::format("'{}' is not a date (yyyy-mm-dd)", s));
   }
-  using namespace std::chrono;
-  const year_month_day ymd{year{static_cast<int>(negative ? -y : y)},
-                           month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return make_error(errc::invalid_value, fmt::format("'{}' is not a valid date", s));
-  return sys_days(ymd).time_since_epoch().count();
+  if (negative) y = -y;
+  const bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+  constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1 || d > month_days[m - 1] + (m == 2 && leap ? 1 : 0)) {
+    return make_error(errc::invalid_value, fmt::format("'{}' is not a valid date", s));
+  }
+  // Days from the civil calendar in 64-bit arithmetic, every year of the proleptic Gregorian
+  // calendar that the nine digits allow (std::chrono::year stops at 32767): eras of 400 years,
+  // years starting in March so that the leap day ends them.
+  const int64_t ys = m <= 2 ? y - 1 : y;
+  const int64_t era = (ys >= 0 ? ys : ys - 399) / 400;
+  const int64_t year_of_era = ys - era * 400;
+  const int64_t day_of_year = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146'097 + day_of_era - 719'468;
 }
 
 // hh:mm[:ss[.fffffffff]] as nanoseconds since midnight.
@@ -63,7 +72,12 @@ result<int64_t> nanos_of(std::string_view s, size_t& i, bool seconds_optional) {
 // (Z, +hh, +hhmm, +hh:mm). Without a zone, UTC.
 result<int64_t> parse_timestamp(std::string_view s) {
   size_t i = 0;
-  int64_t ms = SLUICE_TRY(days_of(s, i)) * 86'400'000;
+  const int64_t days = SLUICE_TRY(days_of(s, i));
+  // Beyond this a timestamp's 64 bits of milliseconds overflow (with a day's and a zone's room).
+  if (days > 106'000'000'000 || days < -106'000'000'000) {
+    return make_error(errc::invalid_value, fmt::format("'{}' is beyond the timestamp range", s));
+  }
+  int64_t ms = days * 86'400'000;
   if (i < s.size() && (s[i] == ' ' || s[i] == 'T')) {
     ++i;
     ms += SLUICE_TRY(nanos_of(s, i, true)) / 1'000'000;
@@ -78,6 +92,9 @@ result<int64_t> parse_timestamp(std::string_view s) {
         return make_error(errc::invalid_value, fmt::format("'{}': zone", s));
       if (i < s.size() && s[i] == ':') ++i;
       number_at(s, i, 2, mm);
+      if (hh > 23 || mm > 59) {
+        return make_error(errc::invalid_value, fmt::format("'{}': the zone is not an offset", s));
+      }
       ms -= sign * (hh * 60 + mm) * 60'000;
     }
   }

@@ -86,6 +86,29 @@ TEST(Values, DatesAndTimes) {
   EXPECT_TRUE(invalid_value(decode_date(b{0, 0})));
 }
 
+TEST(Values, TextFormsOfDates) {
+  EXPECT_EQ(*parse_date("1970-01-01"), 0);
+  EXPECT_EQ(*parse_date("1969-12-31"), -1);
+  EXPECT_EQ(*parse_date("2024-01-01"), 19723);
+  EXPECT_EQ(*parse_date("2000-02-29"), 11016);
+  EXPECT_EQ(*parse_date("0001-01-01"), -719162);
+  EXPECT_EQ(*parse_date("-0001-12-31"), -719162 - 366 - 1);  // year 0 is a leap year
+  // Years beyond what std::chrono::year holds keep their own day, rather than wrapping.
+  EXPECT_EQ(*parse_date("67560-01-01"), 23'956'255);
+  EXPECT_NE(*parse_date("67560-01-01"), *parse_date("2024-01-01"));
+  EXPECT_EQ(*parse_timestamp("201500-06-01"), int64_t{72'876'987} * 86'400'000);
+  EXPECT_TRUE(invalid_value(parse_date("5881580-07-12")));  // beyond a date's 32 bits
+  for (const char* bad : {"2023-02-29", "1900-02-29", "2024-13-01", "2024-00-10", "2024-04-31",
+                          "2024-01-00", "2024-1", "", "x"}) {
+    EXPECT_TRUE(invalid_value(parse_date(bad))) << bad;
+  }
+  EXPECT_EQ(*parse_timestamp("2016-08-15T03:51:52.468Z"), 1'471'233'112'468);
+  EXPECT_EQ(*parse_timestamp("2016-08-15 05:51:52.468+02:00"), 1'471'233'112'468);
+  EXPECT_TRUE(invalid_value(parse_timestamp("2016-08-15T03:51:52+9999")));
+  EXPECT_TRUE(invalid_value(parse_timestamp("999999999-12-31T23:59:59Z")));  // beyond 64 bits
+  EXPECT_TRUE(invalid_value(parse_timestamp("-999999999-01-01")));
+}
+
 TEST(Values, UuidsInetsBlobsText) {
   const auto u = *parse_uuid("123E4567-e89b-12d3-a456-426614174000");
   EXPECT_EQ(format_uuid(u), "123e4567-e89b-12d3-a456-426614174000");

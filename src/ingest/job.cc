@@ -76,6 +76,17 @@ result<job_result> run_job(const job_options& o, const std::atomic<bool>& stop,
   }
   delivery_counts counts;
   producer_ptr producer = SLUICE_TRY(make_producer(o, counts));
+  // Ask for the topic's metadata now: librdkafka otherwise looks up a topic first seen at the
+  // first produce on its once-a-second topic scan, which would hold every record of a short job
+  // (and the start of a long one) for up to a second. A failure here is not final: deliveries
+  // retry until message.timeout.ms and are counted.
+  if (rd_kafka_topic_t* t = rd_kafka_topic_new(producer.get(), o.topic.c_str(), nullptr)) {
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(producer.get(), 0, t, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_metadata_destroy(md);
+    }
+    rd_kafka_topic_destroy(t);
+  }
   const std::string seed =
       o.seed.empty()
           ? fmt::format("{:016x}",

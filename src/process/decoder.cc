@@ -278,10 +278,13 @@ coerced from_string(std::string_view s, const cql::data_type& t) {
       return {cql::encode_time(*nanos), {}};
     }
     case type_id::inet: {
+      // inet_pton reads a C string: text with a NUL ("10.0.0.1\u0000junk") would end there.
       const std::string text(s);
       uint8_t addr[16];
-      if (inet_pton(AF_INET, text.c_str(), addr) == 1) return {bytes(addr, addr + 4), {}};
-      if (inet_pton(AF_INET6, text.c_str(), addr) == 1) return {bytes(addr, addr + 16), {}};
+      if (text.find('\0') == std::string::npos) {
+        if (inet_pton(AF_INET, text.c_str(), addr) == 1) return {bytes(addr, addr + 4), {}};
+        if (inet_pton(AF_INET6, text.c_str(), addr) == 1) return {bytes(addr, addr + 16), {}};
+      }
       return fail(fmt::format("'{}' is not an IP address", s));
     }
     case type_id::blob: {
@@ -482,6 +485,9 @@ const record_schema& decoder::schema() const { return impl_->schema; }
 
 outcome decoder::decode(std::string_view json, std::vector<cql::value>& row, rejection& why,
                         std::vector<std::string>* extras) {
+  // simdjson copies the bytes with memcpy, which must not be passed a null pointer even for no
+  // bytes; an empty string_view may well have one.
+  if (json.data() == nullptr) json = std::string_view("", 0);
   element root;
   if (auto err = impl_->parser.parse(json.data(), json.size()).get(root)) {
     why = {reject_kind::invalid_json,

@@ -423,7 +423,8 @@ result<job_result> run_job(const job_options& o, const std::atomic<bool>& stop,
                               {"enable.auto.offset.store", "false"},
                               {"auto.offset.reset", o.from_earliest ? "earliest" : "latest"},
                               {"enable.partition.eof", "true"},
-                              {"queued.max.messages.kbytes", "8192"},
+                              {"queued.max.messages.kbytes",
+                               std::to_string(std::max<int64_t>(o.fetch_buffer_bytes / 1024, 1))},
                               {"fetch.wait.max.ms", "100"},
                               {"log_level", "3"}},
                              s));
@@ -442,7 +443,7 @@ result<job_result> run_job(const job_options& o, const std::atomic<bool>& stop,
 
   job_result r;
   auto next_commit = clock_type::now() + o.commit_interval;
-  auto next_progress = clock_type::now() + std::chrono::seconds(1);
+  auto next_progress = clock_type::now() + o.progress_interval;
   int since_serve = 0;
   bool waiting_for_topic = false;
   while (!stop.load(std::memory_order_relaxed)) {
@@ -458,7 +459,7 @@ result<job_result> run_job(const job_options& o, const std::atomic<bool>& stop,
       }
       if (now >= next_progress) {
         if (progress) progress(snapshot(s, t0, true));
-        next_progress = now + std::chrono::seconds(1);
+        next_progress = now + o.progress_interval;
       }
       if (o.until_caught_up && caught_up(s)) break;
     }

@@ -39,10 +39,14 @@ struct job_options {
   record_schema schema = reference_schema();
   sink_options sink;
   size_t max_in_flight = 2048;  // writes unanswered at once
+  // Records read ahead and not yet taken, at most. librdkafka 2.0 pauses a partition whose
+  // read-ahead is full for a second, so this should hold about a second of the table's write rate.
+  int64_t fetch_buffer_bytes = 32 << 20;
   std::chrono::milliseconds commit_interval{1000};
   std::chrono::milliseconds drain_timeout{30'000};
   std::chrono::milliseconds retry_backoff{100};  // doubles per retry of a write, up to 5 s
   bool until_caught_up = false;
+  std::chrono::milliseconds progress_interval{1000};  // how often `progress` is called
   std::string client_id = "sluice-process";
   // Called once the table is ready and the topic subscribed (before any record is read).
   std::function<void()> on_ready;
@@ -71,9 +75,9 @@ struct job_result {
   [[nodiscard]] bool ok() const { return failure.empty(); }
 };
 
-// Runs until `stop` (or caught up). `progress` (optional) is called about once a second from the
-// job's thread. An error is returned only when the job cannot start (bad schema, no table store,
-// a table that does not match the schema, bad consumer settings).
+// Runs until `stop` (or caught up). `progress` (optional) is called about every progress_interval
+// from the job's thread. An error is returned only when the job cannot start (bad schema, no table
+// store, a table that does not match the schema, bad consumer settings).
 result<job_result> run_job(const job_options& o, const std::atomic<bool>& stop,
                            const std::function<void(const job_progress&)>& progress = {});
 

@@ -11,6 +11,8 @@ import tempfile
 import time
 import unittest
 
+from confluent_kafka import Consumer
+
 BIN = os.environ["SLUICE_BIN"]
 PY = "/usr/bin/python3"
 
@@ -19,6 +21,28 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def read_topic(address, topic, expected, timeout=60):
+    """Every record of `topic` as (key, value, headers, partition, offset), reading until
+    `expected` have arrived and one more poll brings nothing, or `timeout`."""
+    c = Consumer({"bootstrap.servers": address, "group.id": f"check-{topic}-{time.time_ns()}",
+                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    c.subscribe([topic])
+    records, deadline = [], time.time() + timeout
+    try:
+        while time.time() < deadline:
+            batch = c.consume(num_messages=5000, timeout=0.5)
+            if not batch and len(records) >= expected:
+                break
+            for m in batch:
+                if m.error():
+                    continue
+                records.append((m.key(), m.value(), list(m.headers() or []), m.partition(),
+                                m.offset()))
+    finally:
+        c.close()
+    return records
 
 
 class Broker:

@@ -9,10 +9,10 @@ import subprocess
 import time
 import unittest
 
-from confluent_kafka import Consumer
 
 from api_test import Api
 from broker_test import Broker
+from broker_test import read_topic as read_records
 
 BIN = os.environ["SLUICE_BIN"]
 FIELDS = ["id", "first_name", "last_name", "gender", "address", "post_code", "email", "username",
@@ -21,24 +21,8 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a
 
 
 def read_topic(address, topic, expected, timeout=30):
-    """Every record of `topic`, reading until `expected` arrive or nothing more comes."""
-    c = Consumer({"bootstrap.servers": address, "group.id": f"check-{topic}-{time.time_ns()}",
-                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    c.subscribe([topic])
-    records, deadline = [], time.time() + timeout
-    try:
-        while time.time() < deadline:
-            m = c.poll(0.5)
-            if m is None:
-                if len(records) >= expected and expected > 0:
-                    break
-                continue
-            if m.error():
-                continue
-            records.append(m.value())
-    finally:
-        c.close()
-    return records
+    """The values of every record of `topic`."""
+    return [value for _, value, _, _, _ in read_records(address, topic, expected, timeout)]
 
 
 class Ingest(unittest.TestCase):

@@ -20,7 +20,7 @@ from cassandra.query import SimpleStatement
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from api_test import Api
-from broker_test import Broker
+from broker_test import Broker, read_topic
 from store_test import REPLICATION, Store, make_cluster
 
 BIN = os.environ["SLUICE_BIN"]
@@ -46,28 +46,6 @@ def summary_of(test, stdout):
     s = {k: (v if k in ("state", "topic", "table") else int(v)) for k, v in m.groupdict().items()}
     s["line"] = lines[0]
     return s
-
-
-def read_topic(address, topic, expected, timeout=60):
-    """Every record of `topic` as (key, value, headers, partition, offset), reading until
-    `expected` have arrived and one more poll brings nothing, or `timeout`."""
-    c = Consumer({"bootstrap.servers": address, "group.id": f"check-{topic}-{time.time_ns()}",
-                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    c.subscribe([topic])
-    records, deadline = [], time.time() + timeout
-    try:
-        while time.time() < deadline:
-            batch = c.consume(num_messages=5000, timeout=0.5)
-            if not batch and len(records) >= expected:
-                break
-            for m in batch:
-                if m.error():
-                    continue
-                records.append((m.key(), m.value(), list(m.headers() or []), m.partition(),
-                                m.offset()))
-    finally:
-        c.close()
-    return records
 
 
 def end_offsets(address, topic):
