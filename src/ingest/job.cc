@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -118,8 +119,12 @@ result<job_result> run_job(const job_options& o, const std::atomic<bool>& stop,
       ~leaving() { --n; }
     } done{running};
     fetcher f(o.fetch, limiter, stats, halt);
+    // An answer is mapped once: the fetcher retries answers the mapping cannot read, and the
+    // mapping of the one it accepts is kept.
+    std::optional<mapping::output> mapped;
+    size_t wanted = 0;
     const auto usable = [&](std::string_view body) -> result<void> {
-      SLUICE_TRY(map.apply(body, o.records_path, 0));
+      mapped = SLUICE_TRY(map.apply(body, o.records_path, wanted));
       return {};
     };
     while (!halt) {
@@ -130,16 +135,18 @@ result<job_result> run_job(const job_options& o, const std::atomic<bool>& stop,
         if (left <= 0) return;
         n = std::min<int64_t>(left, o.results_per_request);
       } while (!budget.compare_exchange_weak(left, left - n));
+      wanted = static_cast<size_t>(n);
+      mapped.reset();
       auto body = f.get(page_url(o, seed, next_page++, static_cast<int>(n)), usable);
       if (!body) {
         budget += n;
         if (!is(body.error(), fetch_errc::stopped)) fail(body.error().message);
         return;
       }
-      auto out = map.apply(*body, o.records_path, static_cast<size_t>(n));
-      if (!out) {  // cannot happen: `usable` checked the same answer
+      auto& out = mapped;
+      if (!out) {  // cannot happen: the fetcher returns only answers `usable` accepted
         budget += n;
-        fail(out.error().message);
+        fail("an answer was returned unmapped");
         return;
       }
       fetched += static_cast<int64_t>(out->total);
