@@ -188,7 +188,7 @@ struct process_section {
   std::vector<filter_condition> filter;
   extra_fields extra = extra_fields::report;
   int64_t max_in_flight = 2048;
-  int64_t fetch_buffer_bytes = 32 << 20;
+  int64_t fetch_buffer_bytes = 64 << 20;
   std::chrono::milliseconds commit_interval{1000};
 
   bool operator==(const process_section&) const = default;

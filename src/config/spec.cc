@@ -429,8 +429,9 @@ const object_spec<process_section>& spec_for(process_section*) {
                      "Writes to the table unanswered at once."),
           make_field("fetch_buffer_bytes", &process_section::fetch_buffer_bytes,
                      "Records read ahead from the topic and not yet taken, at most (librdkafka's "
-                     "`queued.max.messages.kbytes`). A full buffer pauses reading for up to a "
-                     "second, so it should hold about a second of the table's write rate."),
+                     "`queued.max.messages.kbytes`, and a record count of this over 256). A full "
+                     "buffer pauses reading for up to a second, so it should hold about a second "
+                     "of the table's write rate."),
           make_field("commit_interval", &process_section::commit_interval,
                      "How often the offsets of finished records are committed."),
       },

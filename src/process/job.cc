@@ -414,20 +414,23 @@ result<job_result> run_job(const job_options& o, const std::atomic<bool>& stop,
                                   {"message.timeout.ms", "120000"},
                                   {"log_level", "3"}},
                                  s));
-  s.consumer =
-      SLUICE_TRY(make_client(RD_KAFKA_CONSUMER,
-                             {{"bootstrap.servers", o.bootstrap},
-                              {"client.id", o.client_id},
-                              {"group.id", o.group},
-                              {"enable.auto.commit", "false"},
-                              {"enable.auto.offset.store", "false"},
-                              {"auto.offset.reset", o.from_earliest ? "earliest" : "latest"},
-                              {"enable.partition.eof", "true"},
-                              {"queued.max.messages.kbytes",
-                               std::to_string(std::max<int64_t>(o.fetch_buffer_bytes / 1024, 1))},
-                              {"fetch.wait.max.ms", "100"},
-                              {"log_level", "3"}},
-                             s));
+  s.consumer = SLUICE_TRY(make_client(
+      RD_KAFKA_CONSUMER,
+      {{"bootstrap.servers", o.bootstrap},
+       {"client.id", o.client_id},
+       {"group.id", o.group},
+       {"enable.auto.commit", "false"},
+       {"enable.auto.offset.store", "false"},
+       {"auto.offset.reset", o.from_earliest ? "earliest" : "latest"},
+       {"enable.partition.eof", "true"},
+       {"queued.max.messages.kbytes",
+        std::to_string(std::max<int64_t>(o.fetch_buffer_bytes / 1024, 1))},
+       // A count bound that the bytes reach first for records of 256
+       // bytes and more, yet bounds the per-record overhead of tiny ones.
+       {"queued.min.messages", std::to_string(std::max<int64_t>(o.fetch_buffer_bytes / 256, 1000))},
+       {"fetch.wait.max.ms", "100"},
+       {"log_level", "3"}},
+      s));
   rd_kafka_poll_set_consumer(s.consumer.get());
   rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(topics, o.topic.c_str(), RD_KAFKA_PARTITION_UA);

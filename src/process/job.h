@@ -41,7 +41,7 @@ struct job_options {
   size_t max_in_flight = 2048;  // writes unanswered at once
   // Records read ahead and not yet taken, at most. librdkafka 2.0 pauses a partition whose
   // read-ahead is full for a second, so this should hold about a second of the table's write rate.
-  int64_t fetch_buffer_bytes = 32 << 20;
+  int64_t fetch_buffer_bytes = 64 << 20;
   std::chrono::milliseconds commit_interval{1000};
   std::chrono::milliseconds drain_timeout{30'000};
   std::chrono::milliseconds retry_backoff{100};  // doubles per retry of a write, up to 5 s
