@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <iterator>
 #include <random>
 
 #include <fmt/format.h>
@@ -210,7 +211,7 @@ void json_string(std::string& out, std::string_view s) {
       case '\t': out += "\\t"; break;
       default:
         if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
         } else {
           out.push_back(static_cast<char>(c));
         }
@@ -253,13 +254,19 @@ int64_t years_between(int64_t from_days, int64_t to_days) {
   return years;
 }
 
+void append_hex(std::string& s, uint8_t byte) {
+  static constexpr char digits[] = "0123456789abcdef";
+  s.push_back(digits[byte >> 4]);
+  s.push_back(digits[byte & 0x0F]);
+}
+
 std::string digest_hex(const EVP_MD* md, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_Digest(data.data(), data.size(), out, &n, md, nullptr);
   std::string hex;
   hex.reserve(n * 2);
-  for (unsigned i = 0; i < n; ++i) hex += fmt::format("{:02x}", out[i]);
+  for (unsigned i = 0; i < n; ++i) append_hex(hex, out[i]);
   return hex;
 }
 
@@ -272,9 +279,10 @@ std::string uuid_v4(rng& r) {
   b[6] = static_cast<uint8_t>((b[6] & 0x0F) | 0x40);
   b[8] = static_cast<uint8_t>((b[8] & 0x3F) | 0x80);
   std::string s;
+  s.reserve(36);
   for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
-    s += fmt::format("{:02x}", b[i]);
+    append_hex(s, b[i]);
   }
   return s;
 }
@@ -354,7 +362,7 @@ void user(std::string& out, const request& q, std::span<const nationality* const
   }
   if (wanted(q, "location")) {
     field("location");
-    u += fmt::format("{{\"street\":{{\"number\":{},\"name\":", street_number);
+    fmt::format_to(std::back_inserter(u), "{{\"street\":{{\"number\":{},\"name\":", street_number);
     json_string(u, street);
     u += "},\"city\":";
     json_string(u, where.city);
@@ -368,7 +376,8 @@ void user(std::string& out, const request& q, std::span<const nationality* const
     } else {
       json_string(u, postcode);
     }
-    u += fmt::format(
+    fmt::format_to(
+        std::back_inserter(u),
         ",\"coordinates\":{{\"latitude\":\"{:.4f}\",\"longitude\":\"{:.4f}\"}},\"timezone\":"
         "{{\"offset\":",
         latitude, longitude);
@@ -383,16 +392,19 @@ void user(std::string& out, const request& q, std::span<const nationality* const
   }
   if (wanted(q, "login")) {
     field("login");
-    u += fmt::format("{{\"uuid\":\"{}\",\"username\":\"{}\",\"password\":", login_uuid, username);
+    fmt::format_to(std::back_inserter(u),
+                   "{{\"uuid\":\"{}\",\"username\":\"{}\",\"password\":", login_uuid, username);
     json_string(u, password);
-    u += fmt::format(",\"salt\":\"{}\",\"md5\":\"{}\",\"sha1\":\"{}\",\"sha256\":\"{}\"}}", salt,
-                     digest_hex(EVP_md5(), salted), digest_hex(EVP_sha1(), salted),
-                     digest_hex(EVP_sha256(), salted));
+    fmt::format_to(std::back_inserter(u),
+                   ",\"salt\":\"{}\",\"md5\":\"{}\",\"sha1\":\"{}\",\"sha256\":\"{}\"}}", salt,
+                   digest_hex(EVP_md5(), salted), digest_hex(EVP_sha1(), salted),
+                   digest_hex(EVP_sha256(), salted));
   }
   auto dated = [&](std::string_view name, int64_t ms) {
     field(name);
     const int64_t days = ms / 86'400'000;
-    u += fmt::format("{{\"date\":\"{}\",\"age\":{}}}", iso_time(ms), years_between(days, today));
+    fmt::format_to(std::back_inserter(u), "{{\"date\":\"{}\",\"age\":{}}}", iso_time(ms),
+                   years_between(days, today));
   };
   if (wanted(q, "dob")) dated("dob", dob_ms);
   if (wanted(q, "registered")) dated("registered", reg_ms);
@@ -418,11 +430,11 @@ void user(std::string& out, const request& q, std::span<const nationality* const
   }
   if (wanted(q, "picture")) {
     field("picture");
-    u += fmt::format(
-        "{{\"large\":\"https://randomuser.me/api/portraits/{0}/{1}.jpg\","
-        "\"medium\":\"https://randomuser.me/api/portraits/med/{0}/{1}.jpg\","
-        "\"thumbnail\":\"https://randomuser.me/api/portraits/thumb/{0}/{1}.jpg\"}}",
-        folder, portrait);
+    fmt::format_to(std::back_inserter(u),
+                   "{{\"large\":\"https://randomuser.me/api/portraits/{0}/{1}.jpg\","
+                   "\"medium\":\"https://randomuser.me/api/portraits/med/{0}/{1}.jpg\","
+                   "\"thumbnail\":\"https://randomuser.me/api/portraits/thumb/{0}/{1}.jpg\"}}",
+                   folder, portrait);
   }
   if (wanted(q, "nat")) {
     field("nat");
@@ -512,7 +524,8 @@ std::string generator::respond(const request& req) const {
   }
   out += "],\"info\":{\"seed\":";
   json_string(out, q.seed);
-  out += fmt::format(",\"results\":{},\"page\":{},\"version\":\"1.4\"}}}}", q.results, q.page);
+  fmt::format_to(std::back_inserter(out), ",\"results\":{},\"page\":{},\"version\":\"1.4\"}}}}",
+                 q.results, q.page);
   return out;
 }
 
