@@ -62,11 +62,14 @@ class Ingest(unittest.TestCase):
         self.check_records(read_topic(self.broker.address, "exact", 2345), 2345)
 
     def test_faults_are_retried_and_reported(self):
-        # 30% of requests fail, and some take longer than the job's timeout.
+        # 30% of requests fail, and some take longer than the job's timeout. A slow answer holds
+        # one of the API's threads for a second after the job gave up on it, so failures come in
+        # runs: the job gets retries enough that exhausting them would be a bug, not bad luck.
         api = Api("--error-rate", "0.3", "--slow-rate", "0.25", "--slow-latency", "1s")
         try:
             r = self.ingest(api, "faults", "--count", "1500", "--results-per-request", "50",
-                            "--retry-backoff", "10ms", "--concurrency", "3", "--timeout", "400ms")
+                            "--retry-backoff", "10ms", "--retries", "20", "--concurrency", "3",
+                            "--timeout", "400ms")
         finally:
             api.stop()
         self.assertEqual(r.returncode, 0, r.stderr)
