@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -100,6 +101,19 @@ std::vector<std::string> split_path(std::string_view p) {
   return out;
 }
 
+// Whether all of `s` (not empty) reads as a T, into `v`.
+template <typename T>
+bool whole(std::string_view s, T& v, int base = 10) {
+  if (s.empty()) return false;
+  std::from_chars_result r{};
+  if constexpr (std::is_floating_point_v<T>) {
+    r = std::from_chars(s.data(), s.data() + s.size(), v);
+  } else {
+    r = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  }
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
 // The value at `path`, or nothing (absent). Array elements are reached by index segments.
 bool lookup(element root, const std::vector<std::string>& path, element& out) {
   element cur = root;
@@ -108,8 +122,7 @@ bool lookup(element root, const std::vector<std::string>& path, element& out) {
       if (cur.get_object().at_key(seg).get(cur) != simdjson::SUCCESS) return false;
     } else if (cur.is_array()) {
       size_t i = 0;
-      const auto [p, ec] = std::from_chars(seg.data(), seg.data() + seg.size(), i);
-      if (ec != std::errc() || p != seg.data() + seg.size()) return false;
+      if (!whole(seg, i)) return false;
       if (cur.get_array().at(i).get(cur) != simdjson::SUCCESS) return false;
     } else {
       return false;
@@ -156,17 +169,12 @@ bool integer_of(element e, int64_t& v) {
   if (e.is_int64()) return e.get_int64().get(v) == simdjson::SUCCESS;
   if (e.is_uint64()) return false;  // beyond int64
   if (e.is_double()) {
-    double d = 0;
-    d = value_of(e.get_double());
+    const double d = value_of(e.get_double());
     if (std::trunc(d) != d || std::abs(d) > 9.0e15) return false;
     v = static_cast<int64_t>(d);
     return true;
   }
-  if (e.is_string()) {
-    const std::string_view s = as_string(e);
-    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && p == s.data() + s.size() && !s.empty();
-  }
+  if (e.is_string()) return whole(as_string(e), v);
   return false;
 }
 
@@ -174,27 +182,18 @@ bool number_of(element e, double& v) {
   if (e.is_number()) {
     if (e.is_double()) return e.get_double().get(v) == simdjson::SUCCESS;
     if (e.is_int64()) {
-      int64_t i = 0;
-      i = value_of(e.get_int64());
-      v = static_cast<double>(i);
+      v = static_cast<double>(value_of(e.get_int64()));
       return true;
     }
-    uint64_t u = 0;
-    u = value_of(e.get_uint64());
-    v = static_cast<double>(u);
+    v = static_cast<double>(value_of(e.get_uint64()));
     return true;
   }
-  if (e.is_string()) {
-    const std::string_view s = as_string(e);
-    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && p == s.data() + s.size() && !s.empty();
-  }
+  if (e.is_string()) return whole(as_string(e), v);
   return false;
 }
 
-coerced ranged(element e, const cql::data_type& t, int64_t lo, int64_t hi) {
-  int64_t v = 0;
-  if (!integer_of(e, v)) return wrong(e, t);
+// An integer of `t` (tinyint, smallint, int or bigint) that must lie in [lo, hi].
+coerced in_range(int64_t v, const cql::data_type& t, int64_t lo, int64_t hi) {
   if (v < lo || v > hi) return fail(fmt::format("{} is out of range for {}", v, t.name()));
   switch (t.id) {
     case cql::type_id::tinyint: return {cql::encode_tinyint(static_cast<int8_t>(v)), {}};
@@ -202,6 +201,12 @@ coerced ranged(element e, const cql::data_type& t, int64_t lo, int64_t hi) {
     case cql::type_id::int_: return {cql::encode_int(static_cast<int32_t>(v)), {}};
     default: return {cql::encode_bigint(v), {}};
   }
+}
+
+coerced ranged(element e, const cql::data_type& t, int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  if (!integer_of(e, v)) return wrong(e, t);
+  return in_range(v, t, lo, hi);
 }
 
 coerced from_text_result(result<bytes> r) {
@@ -214,16 +219,8 @@ coerced from_string(std::string_view s, const cql::data_type& t) {
   using cql::type_id;
   auto int_text = [&](int64_t lo, int64_t hi) -> coerced {
     int64_t v = 0;
-    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || s.empty()) {
-      return fail(fmt::format("expected {}, found the string '{}'", t.name(), s));
-    }
-    if (v < lo || v > hi) return fail(fmt::format("{} is out of range for {}", v, t.name()));
-    return {t.id == type_id::tinyint    ? cql::encode_tinyint(static_cast<int8_t>(v))
-            : t.id == type_id::smallint ? cql::encode_smallint(static_cast<int16_t>(v))
-            : t.id == type_id::int_     ? cql::encode_int(static_cast<int32_t>(v))
-                                        : cql::encode_bigint(v),
-            {}};
+    if (!whole(s, v)) return fail(fmt::format("expected {}, found the string '{}'", t.name(), s));
+    return in_range(v, t, lo, hi);
   };
   switch (t.id) {
     case type_id::varchar:
@@ -243,8 +240,7 @@ coerced from_string(std::string_view s, const cql::data_type& t) {
     case type_id::float_:
     case type_id::double_: {
       double v = 0;
-      const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (ec != std::errc() || p != s.data() + s.size() || s.empty()) {
+      if (!whole(s, v)) {
         return fail(fmt::format("expected {}, found the string '{}'", t.name(), s));
       }
       if (t.id == type_id::float_) return {cql::encode_float(static_cast<float>(v)), {}};
@@ -294,8 +290,7 @@ coerced from_string(std::string_view s, const cql::data_type& t) {
       bytes out;
       for (size_t i = 2; i < s.size(); i += 2) {
         uint8_t b = 0;
-        const auto [p, ec] = std::from_chars(s.data() + i, s.data() + i + 2, b, 16);
-        if (ec != std::errc() || p != s.data() + i + 2) return fail("a blob's hex digits");
+        if (!whole(s.substr(i, 2), b, 16)) return fail("a blob's hex digits");
         out.push_back(b);
       }
       return {std::move(out), {}};
@@ -466,10 +461,7 @@ result<decoder> decoder::compile(record_schema schema) {
   for (const auto& c : schema.filter) {
     if (c.field.empty()) return bad("a filter condition without a field");
     compiled_condition cc{c, split_path(c.field)};
-    double v = 0;
-    const auto [p, ec] = std::from_chars(c.value.data(), c.value.data() + c.value.size(), v);
-    cc.numeric = ec == std::errc() && p == c.value.data() + c.value.size() && !c.value.empty();
-    cc.number = v;
+    cc.numeric = whole(std::string_view(c.value), cc.number);
     i->filter.push_back(std::move(cc));
   }
   i->schema = std::move(schema);
