@@ -12,12 +12,6 @@
 namespace sluice::cli {
 namespace {
 
-// Options of the parts that later versions provide. They are declared now so that `--help`
-// documents the interface; running such a command reports that it is not available yet.
-struct planned_options {
-  std::string pipeline, conf;
-};
-
 // The deepest selected command, e.g. "topics" for `sluice topics nope`.
 CLI::App* deepest(CLI::App* app) {
   for (CLI::App* sub : app->get_subcommands()) return deepest(sub);
@@ -68,7 +62,6 @@ int run(int argc, char** argv) {
   app.add_option("--log-format", g.log_format, "text or json");
 
   std::function<int()> action;
-  planned_options p;
 
   // --- implemented commands ------------------------------------------------------------------
   up_options up;
@@ -91,13 +84,6 @@ int run(int argc, char** argv) {
   check_cmd->callback([&] { action = [&] { return run_config_check(config_file); }; });
   config_cmd->add_subcommand("docs", "Print the reference of every config key (markdown)")
       ->callback([&] { action = run_config_docs; });
-
-  // --- commands of the parts being built --------------------------------------------------------
-  auto planned = [&](CLI::App* cmd, const std::string& what) {
-    cmd->callback([&, cmd, what] {
-      action = [cmd, what] { return run_not_available(command_path(cmd).substr(7), what); };
-    });
-  };
 
   broker_cli_options bo;
   auto* broker =
@@ -177,8 +163,16 @@ int run(int argc, char** argv) {
                     "Exit once every assigned partition has been read to its end");
   process->callback([&] { action = [&] { return run_process(g, po); }; });
 
-  auto* scheduler = app.add_subcommand("scheduler", "Run the DAG scheduler and its REST API");
-  planned(scheduler, "the scheduler");
+  scheduler_cli_options sco;
+  auto* scheduler = app.add_subcommand(
+      "scheduler", "Run the DAG scheduler and its Airflow-shaped REST API (http.listen)");
+  scheduler->add_option("--data-dir", sco.data_dir, "Root of persistent state (overrides data_dir)");
+  scheduler->add_option("--metadata", sco.metadata_url,
+                        "Metadata database: sqlite://PATH or postgresql://... (overrides "
+                        "metadata.url)");
+  scheduler->add_option("--http", sco.http, "REST API address host:port (overrides http.listen)");
+  scheduler->add_flag("--no-http", sco.no_http, "Serve no REST API");
+  scheduler->callback([&] { action = [&] { return run_scheduler(g, sco); }; });
 
   cql_options qo;
   auto* cql = app.add_subcommand(
@@ -249,14 +243,43 @@ int run(int argc, char** argv) {
                          : groups_options::to_earliest;
   });
 
-  auto* dags = app.add_subcommand("dags", "List, trigger, pause and inspect DAGs");
-  for (const char* name :
-       {"list", "show", "trigger", "pause", "unpause", "runs", "tasks", "logs", "backfill"}) {
-    auto* sub = dags->add_subcommand(name, std::string("DAG ") + name);
-    if (std::string_view(name) != "list") sub->add_option("dag", p.pipeline, "DAG id")->required();
-    if (std::string_view(name) == "trigger") sub->add_option("--conf", p.conf, "Run conf (JSON)");
-    planned(sub, "DAG administration");
-  }
+  dags_options dg;
+  auto* dags = app.add_subcommand("dags", "List, trigger, pause and inspect DAGs and their runs");
+  dags->add_option("--data-dir", dg.data_dir, "Root of persistent state (overrides data_dir)");
+  dags->add_option("--metadata", dg.metadata_url, "Metadata database URL (overrides metadata.url)");
+  auto dag_verb = [&](const char* name, const char* help, dags_options::verb v) {
+    auto* sub = dags->add_subcommand(name, help);
+    if (v != dags_options::list) sub->add_option("dag", dg.dag, "DAG id")->required();
+    sub->callback([&, v] {
+      dg.action = v;
+      action = [&] { return run_dags(g, dg); };
+    });
+    return sub;
+  };
+  dag_verb("list", "DAGs with their schedule, paused flag and latest run", dags_options::list);
+  dag_verb("show", "A DAG's settings and tasks", dags_options::show);
+  auto* trig = dag_verb("trigger", "Queue a manual run", dags_options::trigger);
+  trig->add_option("--conf", dg.conf, "The run's conf: a JSON object");
+  trig->add_option("--run-id", dg.run_id, "Run id (default: manual__<logical date>)");
+  trig->add_option("--logical-date", dg.logical_date, "Logical date, ISO 8601 (default: now)");
+  dag_verb("pause", "Stop creating and starting runs", dags_options::pause);
+  dag_verb("unpause", "Resume", dags_options::unpause);
+  auto* runs = dag_verb("runs", "Runs, newest first", dags_options::runs);
+  runs->add_option("--state", dg.state, "Only runs in this state");
+  runs->add_option("--limit", dg.limit, "At most this many (default 25)");
+  auto* tasks = dag_verb("tasks", "Task instances of a run", dags_options::tasks);
+  tasks->add_option("run", dg.run_id, "Run id")->required();
+  auto* logs = dag_verb("logs", "A task try's log", dags_options::logs);
+  logs->add_option("run", dg.run_id, "Run id")->required();
+  logs->add_option("task", dg.task, "Task id")->required();
+  logs->add_option("--try", dg.try_number, "Try number (default: the latest)");
+  auto* back =
+      dag_verb("backfill", "Create and run the runs of past intervals", dags_options::backfill);
+  back->add_option("--from", dg.from, "First interval start, ISO 8601")->required();
+  back->add_option("--to", dg.to, "Last interval start, ISO 8601")->required();
+  back->add_option("--conf", dg.conf, "Conf of the runs: a JSON object");
+  back->add_flag("--create-only", dg.create_only,
+                 "Only create the runs; a running scheduler runs them");
 
   try {
     app.parse(argc, argv);

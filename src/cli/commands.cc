@@ -57,10 +57,4 @@ int run_config_docs() {
   return exit_ok;
 }
 
-int run_not_available(const std::string& command, const std::string& what) {
-  fmt::print(stderr, "sluice {}: {} is not available in sluice {} yet\n", command, what,
-             SLUICE_VERSION);
-  return exit_failure;
-}
-
 }  // namespace sluice::cli

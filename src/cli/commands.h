@@ -12,6 +12,7 @@
 #include "broker/handlers.h"
 #include "config/config.h"
 #include "ingest/job.h"
+#include "orchestrator/service.h"
 #include "process/job.h"
 #include "store/server.h"
 
@@ -140,11 +141,40 @@ struct groups_options {
 };
 int run_groups(const global_options& g, const groups_options& o);
 
+struct scheduler_cli_options {
+  std::string data_dir;      // --data-dir
+  std::string metadata_url;  // --metadata: overrides metadata.url
+  std::string http;          // --http host:port: overrides http.listen
+  bool no_http = false;      // --no-http: no REST API
+};
+int run_scheduler(const global_options& g, const scheduler_cli_options& o);
+struct progress_board;
+// The built-in task types of the config's pipelines, and the scheduler's settings. With a board
+// (`sluice up`), ingest tasks also report their progress there.
+orchestrator::runners task_runners_from(const config::config& c,
+                                        std::shared_ptr<progress_board> board = nullptr);
+result<orchestrator::service_options> scheduler_service_from(
+    const config::config& c, bool http, std::shared_ptr<progress_board> board = nullptr);
+
+struct dags_options {
+  enum verb { list, show, trigger, pause, unpause, runs, tasks, logs, backfill } action = list;
+  std::string dag;
+  std::string run_id;        // tasks, logs; trigger: --run-id
+  std::string task;          // logs
+  int try_number = 0;        // logs --try; 0: the latest
+  std::string conf;          // trigger, backfill: --conf JSON
+  std::string logical_date;  // trigger --logical-date
+  std::string from, to;      // backfill --from/--to (ISO 8601)
+  std::string state;         // runs --state
+  int64_t limit = 25;        // runs --limit
+  bool create_only = false;  // backfill --create-only: leave the runs to a running scheduler
+  std::string data_dir;      // --data-dir
+  std::string metadata_url;  // --metadata
+};
+int run_dags(const global_options& g, const dags_options& o);
+
 int run_version();
 int run_config_check(const std::string& path);
 int run_config_docs();
-
-// A part that later versions provide: prints what it will be and fails with exit_failure.
-int run_not_available(const std::string& command, const std::string& what);
 
 }  // namespace sluice::cli

@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/kafka_admin.h"
+#include "cli/table.h"
 
 namespace sluice::cli {
 namespace {
@@ -24,24 +25,6 @@ int fail(const std::string& what) {
 
 std::string or_dash(int64_t v) { return v < 0 ? "-" : std::to_string(v); }
 std::string or_dash(const char* s) { return s == nullptr || *s == '\0' ? "-" : s; }
-
-// Rows printed in columns aligned on their widest cell, two spaces apart.
-using table = std::vector<std::vector<std::string>>;
-void print(const table& rows) {
-  std::vector<size_t> width;
-  for (const auto& row : rows) {
-    width.resize(std::max(width.size(), row.size()));
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 2, ' ');
-    }
-    fmt::print("{}\n", line);
-  }
-}
 
 const char* state_name(rd_kafka_consumer_group_state_t s) {
   return rd_kafka_consumer_group_state_name(s);
@@ -190,7 +173,7 @@ void print_summary(const std::string& id, const rd_kafka_ConsumerGroupDescriptio
     coordinator = fmt::format("{}:{} ({})", rd_kafka_Node_host(n), rd_kafka_Node_port(n),
                               rd_kafka_Node_id(n));
   }
-  print(table{
+  print_table(table{
       {"GROUP", "COORDINATOR (ID)", "STATE", "TYPE", "ASSIGNOR", "#MEMBERS"},
       {id, coordinator, state_name(state),
        g && !rd_kafka_ConsumerGroupDescription_is_simple_consumer_group(g) ? "consumer" : "simple",
@@ -221,7 +204,7 @@ void print_members(const std::string& id, const rd_kafka_ConsumerGroupDescriptio
       pos[{parts->elems[j].topic, parts->elems[j].partition}].member = rows.back()[0];
     }
   }
-  print(rows);
+  print_table(rows);
 }
 
 void print_offsets(const kafka::client& c, const std::string& id, const positions& pos) {
@@ -240,7 +223,7 @@ void print_offsets(const kafka::client& c, const std::string& id, const position
     rows.push_back({key.first, std::to_string(key.second), or_dash(p.committed), or_dash(high),
                     known ? std::to_string(high - p.committed) : "-", p.member});
   }
-  print(rows);
+  print_table(rows);
 }
 
 int describe(const kafka::client& c, const groups_options& o) {
@@ -361,7 +344,7 @@ int reset_offsets(const kafka::client& c, const groups_options& o) {
                     fmt::format("{} -> {}{}", or_dash(before ? before->offset : -1), p.offset,
                                 notes[p.partition])});
   }
-  if (rows.size() > 1) print(rows);
+  if (rows.size() > 1) print_table(rows);
   return code;
 }
 

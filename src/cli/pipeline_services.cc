@@ -87,35 +87,7 @@ class ingest_service final : public service {
   std::string endpoint() const override { return options_.url + " -> " + options_.topic; }
 
   result<void> start() override {
-    size_t slot = 0;
-    {
-      std::lock_guard lock(board_->mu);
-      slot = board_->ingests.size();
-      board_->ingests.push_back({name_, {}, false});
-    }
-    thread_ = std::thread([this, slot] {
-      auto r = ingest::run_job(options_, stop_, [&](const ingest::job_progress& p) {
-        std::lock_guard lock(board_->mu);
-        board_->ingests[slot].progress = p;
-      });
-      {
-        std::lock_guard lock(board_->mu);
-        board_->ingests[slot].finished = true;
-        if (r) board_->ingests[slot].progress = r->totals;
-      }
-      if (!r) {
-        fmt::print("{}: cannot run: {}\n", name_, r.error().message);
-      } else {
-        const auto& t = r->totals;
-        fmt::print(
-            "{}: {} {} records to {} in {:.1f} s ({} fetched, {} retries, {} not "
-            "acknowledged){}\n",
-            name_, r->ok() ? (r->stopped ? "stopped," : "done,") : "failed,", count(t.produced),
-            options_.topic, t.seconds, count(t.fetched), t.retries, t.failed,
-            r->ok() ? "" : ": " + r->failure);
-      }
-      std::fflush(stdout);
-    });
+    thread_ = std::thread([this] { (void)run_reported_ingest(name_, options_, stop_, *board_); });
     return {};
   }
 
@@ -133,6 +105,43 @@ class ingest_service final : public service {
 };
 
 }  // namespace
+
+result<ingest::job_result> run_reported_ingest(
+    const std::string& name, const ingest::job_options& o, const std::atomic<bool>& stop,
+    progress_board& board, const std::function<void(const ingest::job_progress&)>& progress) {
+  size_t slot = 0;
+  {
+    // A DAG's daily runs of one stage share its line.
+    std::lock_guard lock(board.mu);
+    while (slot < board.ingests.size() && board.ingests[slot].name != name) ++slot;
+    if (slot == board.ingests.size()) board.ingests.push_back({name, {}, false});
+    board.ingests[slot] = {name, {}, false};
+  }
+  auto r = ingest::run_job(o, stop, [&](const ingest::job_progress& p) {
+    {
+      std::lock_guard lock(board.mu);
+      board.ingests[slot].progress = p;
+    }
+    if (progress) progress(p);
+  });
+  {
+    std::lock_guard lock(board.mu);
+    board.ingests[slot].finished = true;
+    if (r) board.ingests[slot].progress = r->totals;
+  }
+  if (!r) {
+    fmt::print("{}: cannot run: {}\n", name, r.error().message);
+  } else {
+    const auto& t = r->totals;
+    fmt::print(
+        "{}: {} {} records to {} in {:.1f} s ({} fetched, {} retries, {} not "
+        "acknowledged){}\n",
+        name, r->ok() ? (r->stopped ? "stopped," : "done,") : "failed,", count(t.produced), o.topic,
+        t.seconds, count(t.fetched), t.retries, t.failed, r->ok() ? "" : ": " + r->failure);
+  }
+  std::fflush(stdout);
+  return r;
+}
 
 std::unique_ptr<service> make_process_service(std::string name, process::job_options o,
                                               std::shared_ptr<progress_board> board) {

@@ -2,6 +2,8 @@
 // progress into a shared board that `sluice up` prints, and stops with the other parts.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,6 +43,13 @@ std::unique_ptr<service> make_process_service(std::string name, process::job_opt
 // when it ends, and the rest of the pipeline keeps running.
 std::unique_ptr<service> make_ingest_service(std::string name, ingest::job_options o,
                                              std::shared_ptr<progress_board> board);
+
+// Runs one ingestion job with its progress on the board under `name` (a new entry) and its summary
+// printed when it ends: the ingest stage of `sluice up`, whether its DAG task or a one-off run.
+// `progress` (optional) also gets every progress report.
+result<ingest::job_result> run_reported_ingest(
+    const std::string& name, const ingest::job_options& o, const std::atomic<bool>& stop,
+    progress_board& board, const std::function<void(const ingest::job_progress&)>& progress = {});
 
 // One line for every job: "[ 10s] ingest/users 12,000 fetched, 12,000 produced (1,000/s) |
 // process/users 11,950 written (1,000/s), lag 50, ...", rates since the previous line.

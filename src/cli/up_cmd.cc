@@ -52,6 +52,15 @@ int run_up(const global_options& g, const up_options& o) {
     }
     return nullptr;
   };
+  auto ingested_by_dag = [&](std::string_view pipeline) {
+    for (const auto& d : c->dags) {
+      for (const auto& t : d.tasks) {
+        if (t.type == config::task_type::ingest && t.pipeline == pipeline) return true;
+      }
+    }
+    return false;
+  };
+  bool serving_http = false;
   for (const auto& p : parts) {
     if (p.name == "broker") {
       group.add(std::make_unique<broker::broker>(broker_options_from(*c)));
@@ -67,12 +76,22 @@ int run_up(const global_options& g, const up_options& o) {
         return exit_usage;
       }
       group.add(make_process_service(p.name, std::move(*o), board));
+    } else if (p.name == "scheduler" || (p.name == "http" && !serving_http)) {
+      // The scheduler runs the DAGs' tasks and serves the REST API on the HTTP listener.
+      auto so = scheduler_service_from(*c, true, board);
+      if (!so) {
+        fmt::print(stderr, "sluice up: {}\n", so.error().message);
+        return exit_usage;
+      }
+      group.add(std::make_unique<orchestrator::scheduler_service>(std::move(*so)));
+      serving_http = true;
     } else if (p.name.starts_with("ingest/")) {
-      // Until the scheduler is built in, the DAG task's run is started once, at start-up, as a
-      // daily DAG without catchup runs its latest interval when first enabled.
+      // A pipeline whose ingestion no DAG task runs gets one run at start-up.
       const auto* pl = pipeline_named(std::string_view(p.name).substr(7));
-      group.add(make_ingest_service(p.name, ingest_job_from(*c, *pl->ingest), board));
-    } else {
+      if (!ingested_by_dag(pl->name)) {
+        group.add(make_ingest_service(p.name, ingest_job_from(*c, *pl->ingest), board));
+      }
+    } else if (p.name != "http") {
       pending += (pending.empty() ? "" : ", ") + p.name;
     }
   }

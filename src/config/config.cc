@@ -113,6 +113,15 @@ result<config> load_file(const std::filesystem::path& path) {
   return load_string(text, path.string());
 }
 
+task_policy task::policy(const task_policy& d) const {
+  return task_policy{
+      .retries = retries.value_or(d.retries),
+      .retry_delay = retry_delay.value_or(d.retry_delay),
+      .retry_exponential_backoff = retry_exponential_backoff.value_or(d.retry_exponential_backoff),
+      .max_retry_delay = max_retry_delay.value_or(d.max_retry_delay),
+      .execution_timeout = execution_timeout.value_or(d.execution_timeout)};
+}
+
 config reference() {
   config c;
   // A steady 1,000 users a second for the 60-second run: the table visibly fills, and a day's
@@ -123,6 +132,7 @@ config reference() {
   c.pipelines.push_back(pipeline{.name = "users", .ingest = in, .process = process_section{}});
   c.dags.push_back(
       dag{.id = "user_automation",
+          .description = "Streams users from the API into the users_created topic, daily.",
           .schedule = "@daily",
           .catchup = false,
           .tasks = {

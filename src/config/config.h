@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -204,23 +205,60 @@ struct pipeline {
 
 enum class task_type { ingest, process, command, cql };
 
+// How a task is retried and bounded, as Airflow's default_args: set per DAG, overridable per task.
+struct task_policy {
+  int64_t retries = 0;                           // tries after the first
+  std::chrono::milliseconds retry_delay{300'000};  // before the first retry
+  bool retry_exponential_backoff = false;          // double the delay each retry, with jitter
+  std::chrono::milliseconds max_retry_delay{24LL * 3600 * 1000};
+  std::chrono::milliseconds execution_timeout{0};  // 0: none
+
+  bool operator==(const task_policy&) const = default;
+};
+
 struct task {
   std::string id;
   task_type type = task_type::command;
-  std::string pipeline;  // for ingest and process tasks
-  std::string command;   // for command tasks
+  std::string pipeline;                 // for ingest and process tasks
+  std::string command;                  // for command tasks: run by /bin/sh -c
+  std::map<std::string, std::string> env;  // added to a command's environment
+  std::vector<std::string> statements;  // for cql tasks, run in order
   std::vector<std::string> upstream;
+  // Per-task overrides of the DAG's default_args.
+  std::optional<int64_t> retries;
+  std::optional<std::chrono::milliseconds> retry_delay;
+  std::optional<bool> retry_exponential_backoff;
+  std::optional<std::chrono::milliseconds> max_retry_delay;
+  std::optional<std::chrono::milliseconds> execution_timeout;
 
+  // The DAG's defaults with this task's overrides applied.
+  [[nodiscard]] task_policy policy(const task_policy& defaults) const;
   bool operator==(const task&) const = default;
 };
 
 struct dag {
   std::string id;
-  std::string schedule;  // cron or preset; empty: manual only
+  std::string description;
+  std::string schedule;    // cron or preset; empty: manual only
+  std::string start_date;  // ISO 8601; empty: no lower bound (catchup then needs one)
+  std::string end_date;    // ISO 8601; empty: none
   bool catchup = false;
+  int64_t max_active_runs = 16;
+  bool paused = false;  // paused when first seen (Airflow's is_paused_upon_creation)
+  std::map<std::string, std::string> params;
+  task_policy default_args;
   std::vector<task> tasks;
 
   bool operator==(const dag&) const = default;
+};
+
+struct scheduler_section {
+  std::chrono::milliseconds poll_interval{1000};  // longest wait between two scheduling passes
+  int64_t parallelism = 16;                       // task tries running at once per scheduler
+  std::chrono::milliseconds heartbeat_timeout{30'000};
+  int64_t log_max_bytes = 1 << 20;  // of one try's log; the middle of a longer one is left out
+
+  bool operator==(const scheduler_section&) const = default;
 };
 
 struct config {
@@ -233,6 +271,7 @@ struct config {
   api_section api;
   http_section http;
   metadata_section metadata;
+  scheduler_section scheduler;
   std::vector<pipeline> pipelines;
   std::vector<dag> dags;
 

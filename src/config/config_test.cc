@@ -179,8 +179,11 @@ TEST(config, dag_and_pipeline_references) {
             "f.yaml:2:5: dags[0].tasks: dependency cycle: a -> c -> b -> a (each task waits for "
             "the next)");
   EXPECT_EQ(problems("dags:\n  - id: d\n    schedule: every day\n"),
-            "f.yaml:3:15: dags[0].schedule: expected @once, @hourly, @daily, @weekly, @monthly, "
-            "@yearly or five cron fields, got \"every day\"");
+            "f.yaml:3:15: dags[0].schedule: expected five cron fields (minute hour day-of-month "
+            "month day-of-week) or a preset (@hourly, @daily, @weekly, @monthly, @yearly, @once), "
+            "got \"every day\"");
+  EXPECT_EQ(problems("dags:\n  - id: d\n    schedule: '0 25 * * *'\n"),
+            "f.yaml:3:15: dags[0].schedule: cron field 2 (hour) \"25\": 25 is out of range 0-23");
   EXPECT_EQ(problems(R"(dags:
   - id: d
     tasks:
@@ -195,7 +198,44 @@ TEST(config, every_problem_is_reported_in_file_order) {
             "f.yaml:2:12: api.enabled: expected true or false, got 3\n"
             "f.yaml:4:10: log.level: expected trace, debug, info, warn, error or off, got x\n"
             "f.yaml:5:1: zzz: unknown key (expected data_dir, log, broker, kafka, store, "
-            "cassandra, api, http, metadata, pipelines or dags)");
+            "cassandra, api, http, metadata, scheduler, pipelines or dags)");
+}
+
+TEST(config, dag_policies_params_and_dates) {
+  auto c = load_string(R"(dags:
+  - id: d
+    schedule: "*/15 9-17 * * MON-FRI"
+    start_date: 2026-01-01T09:00:00Z
+    catchup: true
+    max_active_runs: 2
+    params: {table: users, limit: "10"}
+    default_args: {retries: 3, retry_delay: 30s, retry_exponential_backoff: true}
+    tasks:
+      - {id: a, type: cql, statements: ["TRUNCATE ks.t"]}
+      - {id: b, type: command, command: "echo", env: {X: "1"}, retries: 0, upstream: [a]}
+scheduler: {parallelism: 4, poll_interval: 200ms}
+)",
+                       "f.yaml");
+  ASSERT_TRUE(c) << c.error().message;
+  const dag& d = c->dags[0];
+  EXPECT_EQ(d.params.at("limit"), "10");
+  EXPECT_EQ(d.tasks[0].policy(d.default_args).retries, 3);
+  EXPECT_EQ(d.tasks[1].policy(d.default_args).retries, 0);
+  EXPECT_EQ(d.tasks[1].policy(d.default_args).retry_delay, std::chrono::seconds(30));
+  EXPECT_EQ(d.tasks[1].env.at("X"), "1");
+  EXPECT_EQ(c->scheduler.parallelism, 4);
+  EXPECT_EQ(problems("dags:\n  - {id: d, start_date: yesterday}\n"),
+            "f.yaml:2:25: dags[0].start_date: expected an ISO 8601 time such as "
+            "2026-11-24T10:00:00Z, got \"yesterday\"");
+  EXPECT_EQ(problems("dags:\n  - {id: d, schedule: '@daily', catchup: true}\n"),
+            "f.yaml:2:42: dags[0].start_date: catchup runs every interval since start_date: set "
+            "one");
+  EXPECT_EQ(problems("dags:\n  - id: d\n    tasks: [{id: a, type: cql}]\n"),
+            "f.yaml:3:13: dags[0].tasks[0].statements: missing required key for a cql task");
+  EXPECT_EQ(problems("dags:\n  - {id: d, params: [1]}\n"),
+            "f.yaml:2:21: dags[0].params: expected a mapping, got a list");
+  EXPECT_EQ(problems("scheduler: {parallelism: 0}\n"),
+            "f.yaml:1:26: scheduler.parallelism: expected 1 to 1024, got 0");
 }
 
 TEST(config, one_document_without_aliases) {

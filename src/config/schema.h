@@ -10,6 +10,7 @@
 #include <concepts>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -199,6 +200,35 @@ void parse_value(const where& w, context& ctx, std::optional<T>& out) {
   parse_value(w, ctx, *out);
 }
 
+// A mapping of string keys to values (environment variables, DAG params).
+template <class T>
+void parse_value(const where& w, context& ctx, std::map<std::string, T>& out) {
+  if (!w.node.IsMap()) {
+    ctx.report(w.mark(), w.path, "expected a mapping, got " + describe(w.node));
+    return;
+  }
+  out.clear();
+  for (const auto& kv : w.node) {
+    if (!kv.first.IsScalar()) {
+      ctx.report(kv.first.Mark(), w.path, "keys must be plain strings, got " + describe(kv.first));
+      continue;
+    }
+    const std::string& key = kv.first.Scalar();
+    if (out.contains(key)) {
+      ctx.report(kv.first.Mark(), w.path + "." + key, "duplicate key");
+      continue;
+    }
+    parse_value(w.child(kv.second, kv.first.Mark(), key), ctx, out[key]);
+  }
+}
+
+template <class T>
+std::string render(const std::map<std::string, T>& m) {
+  std::string s = "{";
+  for (const auto& [k, v] : m) s += (s.size() > 1 ? ", " : "") + k + ": " + render(v);
+  return s + "}";
+}
+
 template <class T>
 std::string render(const std::vector<T>& v) {
   std::string s = "[";
@@ -221,6 +251,11 @@ template <class T>
 struct element<std::vector<T>> {
   using type = T;
   static constexpr const char* suffix = "[]";
+};
+template <class T>
+struct element<std::map<std::string, T>> {
+  using type = T;
+  static constexpr const char* suffix = "{}";
 };
 template <class T>
 struct element<std::optional<T>> {
@@ -249,6 +284,8 @@ std::string type_name() {
     return "mapping";
   } else if constexpr (element<T>::suffix[0] == '[') {
     return "list of " + type_name<E>();
+  } else if constexpr (element<T>::suffix[0] == '{') {
+    return "mapping of " + type_name<E>();
   } else {
     return type_name<E>();
   }

@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "config/schema.h"
 #include "config/spec.h"
+#include "schedule/timetable.h"
 
 namespace sluice::log {
 // Config names of the logging enums are the ones the log module parses.
@@ -477,24 +478,6 @@ const object_spec<pipeline>& spec_for(pipeline*) {
 namespace {
 
 // A schedule is empty (manual), a preset, or five cron fields. The scheduler parses the fields.
-bool plausible_schedule(std::string_view s) {
-  static constexpr std::array<std::string_view, 7> presets{
-      "@once", "@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually"};
-  if (s.empty() || std::find(presets.begin(), presets.end(), s) != presets.end()) return true;
-  std::istringstream in{std::string(s)};
-  std::string f;
-  int n = 0;
-  while (in >> f) {
-    ++n;
-    if (f.find_first_not_of(
-            "0123456789*/,-ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz?") !=
-        std::string::npos) {
-      return false;
-    }
-  }
-  return n == 5;
-}
-
 // Finds a dependency cycle without recursion (a DAG may have many tasks): Kahn's algorithm removes
 // every task whose upstreams are all removed; what remains is on or behind a cycle, and every
 // remaining task has a remaining upstream, so walking upstream from one must come round.
@@ -551,11 +534,32 @@ void report_cycle(const where& w, schema::context& ctx, const dag& d,
 }
 
 void check_dag(const where& w, schema::context& ctx, dag& d) {
-  if (!plausible_schedule(d.schedule)) {
+  if (auto t = schedule::timetable::parse(d.schedule); !t) {
     ctx.report(schema::mark_at(w.node, {"schedule"}, w.mark()), w.path + ".schedule",
-               "expected @once, @hourly, @daily, @weekly, @monthly, @yearly or five cron fields, "
-               "got \"" +
-                   d.schedule + "\"");
+               t.error().message);
+  }
+  std::optional<schedule::time_point> start, end;
+  for (auto [key, text, out] : {std::tuple{"start_date", &d.start_date, &start},
+                                std::tuple{"end_date", &d.end_date, &end}}) {
+    if (text->empty()) continue;
+    if (auto t = schedule::parse_iso(*text)) {
+      *out = *t;
+    } else {
+      ctx.report(schema::mark_at(w.node, {key}, w.mark()), w.path + "." + key,
+                 t.error().message);
+    }
+  }
+  if (start && end && *end < *start) {
+    ctx.report(schema::mark_at(w.node, {"end_date"}, w.mark()), w.path + ".end_date",
+               "ends before start_date " + d.start_date);
+  }
+  if (d.catchup && d.start_date.empty() && !d.schedule.empty()) {
+    ctx.report(schema::mark_at(w.node, {"catchup"}, w.mark()), w.path + ".start_date",
+               "catchup runs every interval since start_date: set one");
+  }
+  if (d.max_active_runs < 1 || d.max_active_runs > 10'000) {
+    ctx.report(schema::mark_at(w.node, {"max_active_runs"}, w.mark()), w.path + ".max_active_runs",
+               "expected 1 to 10000, got " + std::to_string(d.max_active_runs));
   }
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < d.tasks.size(); ++i) {
@@ -581,18 +585,62 @@ void check_dag(const where& w, schema::context& ctx, dag& d) {
 
 }  // namespace
 
+const object_spec<task_policy>& spec_for(task_policy*) {
+  static const object_spec<task_policy> s{
+      {
+          make_field("retries", &task_policy::retries,
+                     "Tries after the first before a task counts as failed."),
+          make_field("retry_delay", &task_policy::retry_delay, "Wait before the first retry."),
+          make_field("retry_exponential_backoff", &task_policy::retry_exponential_backoff,
+                     "Double the wait each retry, with jitter (as Airflow: between once and twice "
+                     "`retry_delay * 2^(try-2)`), up to `max_retry_delay`."),
+          make_field("max_retry_delay", &task_policy::max_retry_delay,
+                     "Longest wait between two tries."),
+          make_field("execution_timeout", &task_policy::execution_timeout,
+                     "A try running longer is stopped (a command's process group gets SIGTERM, "
+                     "then SIGKILL 5 s later; a built-in job is cancelled) and counts as failed; "
+                     "0s: no limit."),
+      },
+      [](const where& w, schema::context& ctx, task_policy& p) {
+        if (p.retries < 0 || p.retries > 1000) {
+          ctx.report(schema::mark_at(w.node, {"retries"}, w.mark()), w.path + ".retries",
+                     "expected 0 to 1000, got " + std::to_string(p.retries));
+        }
+      }};
+  return s;
+}
+
 const object_spec<task>& spec_for(task*) {
   static const object_spec<task> s{
       {
           make_field("id", &task::id, "Task id, unique within its DAG.", {.required = true}),
           make_field("type", &task::type,
-                     "What the task runs: a pipeline's ingest or process stage, a shell command, "
-                     "or CQL statements.",
+                     "What the task runs: a pipeline's ingest stage, its process stage until "
+                     "caught up, a shell command, or CQL statements.",
                      {.required = true}),
           make_field("pipeline", &task::pipeline,
                      "Pipeline whose stage an ingest/process task runs."),
-          make_field("command", &task::command, "Shell command of a command task."),
+          make_field("command", &task::command,
+                     "Shell command of a command task (`/bin/sh -c`); `{{ ds }}`-style templates "
+                     "are filled in (docs/scheduler.md). Exit 0: success; 99: skipped; else "
+                     "failed."),
+          make_field("env", &task::env,
+                     "Environment variables added to a command task's environment."),
+          make_field("statements", &task::statements,
+                     "CQL statements of a cql task, run in order against the store or "
+                     "`cassandra.contact_points`; templates are filled in."),
           make_field("upstream", &task::upstream, "Ids of the tasks that must succeed first."),
+          make_field("retries", &task::retries, "Overrides the DAG's `default_args.retries`.",
+                     {.default_text = "the DAG's"}),
+          make_field("retry_delay", &task::retry_delay, "Overrides `default_args.retry_delay`.",
+                     {.default_text = "the DAG's"}),
+          make_field("retry_exponential_backoff", &task::retry_exponential_backoff,
+                     "Overrides `default_args.retry_exponential_backoff`.",
+                     {.default_text = "the DAG's"}),
+          make_field("max_retry_delay", &task::max_retry_delay,
+                     "Overrides `default_args.max_retry_delay`.", {.default_text = "the DAG's"}),
+          make_field("execution_timeout", &task::execution_timeout,
+                     "Overrides `default_args.execution_timeout`.", {.default_text = "the DAG's"}),
       },
       [](const where& w, schema::context& ctx, task& t) {
         // Without a type, the missing key was reported; nothing is known of what else it needs.
@@ -605,6 +653,13 @@ const object_spec<task>& spec_for(task*) {
         if (t.type == task_type::command && t.command.empty()) {
           ctx.report(w.mark(), w.path + ".command", "missing required key for a command task");
         }
+        if (t.type == task_type::cql && t.statements.empty()) {
+          ctx.report(w.mark(), w.path + ".statements", "missing required key for a cql task");
+        }
+        if (t.retries && (*t.retries < 0 || *t.retries > 1000)) {
+          ctx.report(schema::mark_at(w.node, {"retries"}, w.mark()), w.path + ".retries",
+                     "expected 0 to 1000, got " + std::to_string(*t.retries));
+        }
       }};
   return s;
 }
@@ -613,14 +668,64 @@ const object_spec<dag>& spec_for(dag*) {
   static const object_spec<dag> s{
       {
           make_field("id", &dag::id, "DAG id, unique.", {.required = true}),
+          make_field("description", &dag::description, "Shown by `sluice dags` and the REST API."),
           make_field("schedule", &dag::schedule,
                      "When runs fire: a preset (`@once`, `@hourly`, `@daily`, `@weekly`, "
-                     "`@monthly`, `@yearly`) or five cron fields; empty: only manual triggers."),
+                     "`@monthly`, `@yearly`) or five cron fields, in UTC; empty: only manual "
+                     "triggers. A run covers a data interval and fires once it has ended."),
+          make_field("start_date", &dag::start_date,
+                     "First instant a scheduled run's interval may start (ISO 8601, UTC unless a "
+                     "zone is given).",
+                     {.default_text = "none (required with `catchup`)"}),
+          make_field("end_date", &dag::end_date,
+                     "No scheduled run's interval starts after it (ISO 8601).",
+                     {.default_text = "none"}),
           make_field("catchup", &dag::catchup,
-                     "Run every missed interval since the last run (true) or only the latest."),
+                     "Run every interval since `start_date` that has no run (true), or only the "
+                     "latest complete one (false)."),
+          make_field("max_active_runs", &dag::max_active_runs,
+                     "Runs of this DAG queued or running at once; further scheduled runs wait."),
+          make_field("paused", &dag::paused,
+                     "Start paused when the scheduler first sees the DAG (later changes are made "
+                     "with `sluice dags pause|unpause` or the REST API)."),
+          make_field("params", &dag::params,
+                     "Values for `{{ params.NAME }}` templates; a triggered run's conf overrides "
+                     "them."),
+          make_field("default_args", &dag::default_args, "Retry and timeout policy of its tasks."),
           make_field("tasks", &dag::tasks, "The DAG's tasks."),
       },
       check_dag};
+  return s;
+}
+
+const object_spec<scheduler_section>& spec_for(scheduler_section*) {
+  static const object_spec<scheduler_section> s{
+      {
+          make_field("poll_interval", &scheduler_section::poll_interval,
+                     "Longest wait between two scheduling passes; a finished task or a trigger "
+                     "through the REST API starts a pass at once."),
+          make_field("parallelism", &scheduler_section::parallelism,
+                     "Task tries one scheduler runs at once."),
+          make_field("heartbeat_timeout", &scheduler_section::heartbeat_timeout,
+                     "A scheduler not heard from for this long is presumed dead: its running "
+                     "tries fail and are retried by the others (or by it after a restart)."),
+          make_field("log_max_bytes", &scheduler_section::log_max_bytes,
+                     "Largest log kept for one try; the middle of a longer one is left out."),
+      },
+      [](const where& w, schema::context& ctx, scheduler_section& sc) {
+        if (sc.parallelism < 1 || sc.parallelism > 1024) {
+          ctx.report(schema::mark_at(w.node, {"parallelism"}, w.mark()), w.path + ".parallelism",
+                     "expected 1 to 1024, got " + std::to_string(sc.parallelism));
+        }
+        if (sc.poll_interval.count() <= 0) {
+          ctx.report(schema::mark_at(w.node, {"poll_interval"}, w.mark()),
+                     w.path + ".poll_interval", "expected a positive duration");
+        }
+        if (sc.log_max_bytes < 4096) {
+          ctx.report(schema::mark_at(w.node, {"log_max_bytes"}, w.mark()),
+                     w.path + ".log_max_bytes", "expected at least 4096");
+        }
+      }};
   return s;
 }
 
@@ -677,6 +782,7 @@ const object_spec<config>& spec_for(config*) {
           make_field("api", &config::api, "The built-in random-user API."),
           make_field("http", &config::http, "sluice's own HTTP listener."),
           make_field("metadata", &config::metadata, "The scheduler's metadata database."),
+          make_field("scheduler", &config::scheduler, "The DAG scheduler."),
           make_field("pipelines", &config::pipelines,
                      "Data pipelines: HTTP API -> Kafka topic -> CQL table."),
           make_field("dags", &config::dags, "Scheduled workflows (Airflow-style DAGs)."),

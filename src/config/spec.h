@@ -40,8 +40,10 @@ const object_spec<schema_column>& spec_for(schema_column*);
 const object_spec<filter_condition>& spec_for(filter_condition*);
 const object_spec<process_section>& spec_for(process_section*);
 const object_spec<pipeline>& spec_for(pipeline*);
+const object_spec<task_policy>& spec_for(task_policy*);
 const object_spec<task>& spec_for(task*);
 const object_spec<dag>& spec_for(dag*);
+const object_spec<scheduler_section>& spec_for(scheduler_section*);
 const object_spec<config>& spec_for(config*);
 
 }  // namespace sluice::config

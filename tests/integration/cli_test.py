@@ -208,14 +208,6 @@ class Up(unittest.TestCase):
             self.assertEqual(set(record), {"ts", "level", "module", "msg"})
 
 
-class PlannedCommands(unittest.TestCase):
-    def test_parts_not_built_yet_fail_clearly(self):
-        for cmd in (["dags", "list"],):
-            r = sluice(*cmd)
-            self.assertEqual(r.returncode, 1, cmd)
-            self.assertIn("is not available in sluice", r.stderr)
-
-
 class ProcessCommand(unittest.TestCase):
     def test_unreachable_store_is_named(self):
         store = f"127.0.0.1:{closed_port()}"
