@@ -129,9 +129,11 @@ void executor::run_slot(const std::shared_ptr<slot>& s) {
   bool interrupted = false;
   {
     std::lock_guard lock(s->mu);
-    if (s->cancel.load() && out.result != try_outcome::success) {
+    // A stopped try failed, whatever its job said: a built-in job asked to stop ends early and
+    // may call that a success (what it did so far is flushed).
+    if (s->cancel.load()) {
       out.result = try_outcome::failed;
-      if (!s->cancel_reason.empty()) out.reason = s->cancel_reason;
+      out.reason = s->cancel_reason.empty() ? "stopped" : s->cancel_reason;
     }
     interrupted = s->interrupted;
   }

@@ -396,7 +396,7 @@ struct rest_server::impl {
              });
     http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (res.status == 404 && res.body.empty()) {
-        res.set_content(problem(404, "Not Found", "no such path: " + req.path).dump(),
+        res.set_content(problem(404, "Not Found", "no such path: " + req.method + " " + req.path).dump(),
                         "application/problem+json");
       } else if (res.status == 405 && res.body.empty()) {
         res.set_content(problem(405, "Method Not Allowed", req.method + " " + req.path).dump(),

@@ -294,5 +294,93 @@ class KilledScheduler(unittest.TestCase):
             self.assertEqual(second.stop(), 0)
 
 
+PIPELINE_CONFIG = """data_dir: {root}/data
+kafka: {{bootstrap: ["{broker}"]}}
+cassandra: {{contact_points: ["127.0.0.1:{store}"]}}
+http: {{listen: "127.0.0.1:{port}"}}
+scheduler: {{poll_interval: 200ms}}
+pipelines:
+  - name: users
+    ingest: {{url: "http://127.0.0.1:{api}/api/", topic: etl_users, count: 700,
+              results_per_request: 100}}
+    process: {{topic: etl_users, keyspace: etl, table: users}}
+  - name: endless
+    ingest: {{url: "http://127.0.0.1:{api}/api/", topic: endless, duration: 10m, rate_limit: 2,
+              results_per_request: 1}}
+dags:
+  - id: etl
+    tasks:
+      - {{id: ingest, type: ingest, pipeline: users}}
+      - {{id: process, type: process, pipeline: users, upstream: [ingest]}}
+      - id: audit
+        type: cql
+        upstream: [process]
+        statements:
+          - "CREATE TABLE IF NOT EXISTS etl.audit (ds text PRIMARY KEY, run text)"
+          - "INSERT INTO etl.audit (ds, run) VALUES ('{{{{ ds }}}}', '{{{{ run_id }}}}')"
+          - "SELECT count(*) FROM etl.users"
+  - id: endless
+    tasks:
+      - {{id: ingest, type: ingest, pipeline: endless, execution_timeout: 2s}}
+"""
+
+
+class BuiltInTasks(unittest.TestCase):
+    """ingest -> process (until caught up) -> cql against real broker, store and API processes."""
+
+    @classmethod
+    def setUpClass(cls):
+        from api_test import Api
+        from broker_test import Broker
+        from store_test import Store
+        cls.root = tempfile.mkdtemp(prefix="sluice-etl-")
+        cls.broker, cls.store, cls.api = Broker(), Store(), Api()
+        cls.port = free_port()
+        with open(os.path.join(cls.root, "sluice.yaml"), "w") as f:
+            f.write(PIPELINE_CONFIG.format(root=cls.root, port=cls.port, broker=cls.broker.address,
+                                           store=cls.store.port, api=cls.api.port))
+        cls.sched = Scheduler(cls.root, cls.port)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sched.stop()
+        for part in (cls.api, cls.store, cls.broker):
+            part.stop()
+        shutil.rmtree(cls.root, True)
+
+    def test_ingest_process_cql(self):
+        from store_test import connected
+        r = sluice("dags", "trigger", "etl", "--run-id", "etl1", "--logical-date", "2026-05-06",
+                   root=self.root)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        run = wait_run(self.port, "etl", "etl1", timeout=120)
+        self.assertEqual(run["state"], "success", sluice("dags", "tasks", "etl", "etl1",
+                                                         root=self.root).stdout)
+        with connected(self.store.port) as (_, session):
+            self.assertEqual(session.execute("SELECT count(*) FROM etl.users").one()[0], 700)
+            row = session.execute("SELECT run FROM etl.audit WHERE ds = '2026-05-06'").one()
+            self.assertEqual(row.run, "etl1")
+        logs = {t: sluice("dags", "logs", "etl", "etl1", t, root=self.root).stdout
+                for t in ("ingest", "process", "audit")}
+        self.assertIn("done: 700 produced", logs["ingest"])
+        self.assertIn("done: 700 written", logs["process"])
+        self.assertIn("statement 3: SELECT count(*) FROM etl.users", logs["audit"])
+        self.assertIn("1 row(s)", logs["audit"])
+
+    def test_timeout_cancels_a_built_in_job(self):
+        started = time.monotonic()
+        status, _ = call_json(self.port, "POST", "/api/v1/dags/endless/dagRuns",
+                              {"dag_run_id": "e1"})
+        self.assertEqual(status, 200)
+        run = wait_run(self.port, "endless", "e1", timeout=60)
+        self.assertEqual(run["state"], "failed")
+        self.assertLess(time.monotonic() - started, 30)
+        status, ti = call_json(self.port, "GET",
+                               "/api/v1/dags/endless/dagRuns/e1/taskInstances/ingest")
+        self.assertEqual(ti["state"], "failed")
+        r = sluice("dags", "logs", "endless", "e1", "ingest", root=self.root)
+        self.assertIn("timed out after 2s (execution_timeout)", r.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()
