@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "orchestrator/rest_body.h"
 #include "orchestrator/service.h"
 
 namespace sluice::orchestrator {
@@ -202,16 +203,12 @@ struct rest_server::impl {
   answer patch_dag(const std::string& id, const httplib::Request& req) {
     const dag_def* d = find(id);
     if (d == nullptr) return dag_missing(id);
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || !body.contains("is_paused") ||
-        !body["is_paused"].is_boolean()) {
-      return fail(400, "Bad Request", "expected a JSON object such as {\"is_paused\": true}");
-    }
+    auto paused = parse_patch_body(req.body);
+    if (!paused) return from_error(paused.error());
     if (req.has_param("update_mask") && req.get_param_value("update_mask") != "is_paused") {
       return fail(400, "Bad Request", "only is_paused can be updated");
     }
-    if (auto r = db->set_paused(id, body["is_paused"].get<bool>()); !r)
-      return from_error(r.error());
+    if (auto r = db->set_paused(id, *paused); !r) return from_error(r.error());
     if (ex) ex->notify();
     return get_dag(id);
   }
@@ -238,27 +235,9 @@ struct rest_server::impl {
   answer post_run(const std::string& id, const httplib::Request& req) {
     const dag_def* d = find(id);
     if (d == nullptr) return dag_missing(id);
-    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
-      return fail(400, "Bad Request", "the body must be a JSON object");
-    }
-    trigger_request t{.dag_id = id};
-    for (const auto& [k, v] : body.items()) {
-      if (k == "dag_run_id" && v.is_string()) {
-        t.run_id = v.get<std::string>();
-      } else if ((k == "logical_date" || k == "execution_date") && v.is_string()) {
-        auto when = schedule::parse_iso(v.get<std::string>());
-        if (!when) return fail(400, "Bad Request", k + ": " + when.error().message);
-        t.logical_date = *when;
-      } else if (k == "conf" && v.is_object()) {
-        t.conf = v.dump();
-      } else if (k == "note" && (v.is_string() || v.is_null())) {
-        // Accepted for compatibility; sluice keeps no notes.
-      } else if (!v.is_null() || (k != "dag_run_id" && k != "logical_date")) {
-        return fail(400, "Bad Request", fmt::format("unexpected field or type: {}", k));
-      }
-    }
-    auto run = trigger_run(*db, *d, t, time.now());
+    auto t = parse_trigger_body(id, req.body);
+    if (!t) return from_error(t.error());
+    auto run = trigger_run(*db, *d, *t, time.now());
     if (!run) return from_error(run.error());
     if (ex) ex->notify();
     return {200, run_json(*run), {}};
@@ -396,8 +375,9 @@ struct rest_server::impl {
              });
     http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (res.status == 404 && res.body.empty()) {
-        res.set_content(problem(404, "Not Found", "no such path: " + req.method + " " + req.path).dump(),
-                        "application/problem+json");
+        res.set_content(
+            problem(404, "Not Found", "no such path: " + req.method + " " + req.path).dump(),
+            "application/problem+json");
       } else if (res.status == 405 && res.body.empty()) {
         res.set_content(problem(405, "Method Not Allowed", req.method + " " + req.path).dump(),
                         "application/problem+json");

@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "metadb/metadb.h"
+#include "orchestrator/rest_body.h"
 
 namespace sluice::orchestrator {
 
@@ -442,6 +443,7 @@ result<run_row> trigger_run(state_store& st, const dag_def& d, const trigger_req
   }
   const time_point logical = req.logical_date.value_or(now);
   std::string run_id = req.run_id.empty() ? make_run_id(run_type::manual, logical) : req.run_id;
+  if (auto c = check_run_id(run_id); !c) return std::unexpected(c.error());
   if (auto r = insert_run(st, d, run_type::manual, logical, d.timetable.manual_interval(logical),
                           run_id, conf.dump(), now);
       !r) {

@@ -62,9 +62,9 @@ struct scheduler_options {
   // Set: this scheduler only runs that DAG's backfill runs (`sluice dags backfill`): it creates
   // no scheduled runs and leaves every other run to the real schedulers.
   std::string backfill_only;
-  std::string scheduler_id;                             // default: host:pid:random
-  std::string hostname;                                 // default: this machine's
-  int64_t pid = 0;                                      // default: this process's
+  std::string scheduler_id;  // default: host:pid:random
+  std::string hostname;      // default: this machine's
+  int64_t pid = 0;           // default: this process's
 };
 
 struct pass_report {
