@@ -24,6 +24,25 @@ std::string cql_target(const config::config& c) {
   return c.embedded_store() ? c.store.listen.to_string() : join(c.cassandra.contact_points);
 }
 
+// A database URL with its password, if any, masked: postgresql://user:***@host/db.
+std::string masked(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+bool ingested_by_dag(const config::config& c, const std::string& pipeline) {
+  for (const auto& d : c.dags) {
+    for (const auto& t : d.tasks) {
+      if (t.type == config::task_type::ingest && t.pipeline == pipeline) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<planned_part> plan(const config::config& c) {
@@ -56,18 +75,21 @@ std::vector<planned_part> plan(const config::config& c) {
                           d.schedule.empty() ? "manual" : d.schedule, d.tasks.size(),
                           d.tasks.size() == 1 ? "" : "s");
     }
-    parts.push_back({"scheduler", "DAG scheduler", c.metadata_url(), dags});
+    parts.push_back({"scheduler", "DAG scheduler", masked(c.metadata_url()), dags});
   }
   for (const auto& p : c.pipelines) {
     if (!p.ingest) continue;
     parts.push_back(
-        {"ingest/" + p.name, "ingestion job (run by its DAG task)", p.ingest->url,
+        {"ingest/" + p.name,
+         ingested_by_dag(c, p.name) ? "ingestion job (run by its DAG task)"
+                                    : "ingestion job (one run at start)",
+         p.ingest->url,
          fmt::format("-> topic {} on {}, {} per run{}", p.ingest->topic, kafka_target(c),
                      config::format_duration(p.ingest->duration),
                      p.ingest->count > 0 ? fmt::format(" or {} records", p.ingest->count) : "")});
   }
   parts.push_back(
-      {"http", "console, REST API, metrics", "http://" + c.http.listen.to_string(), ""});
+      {"http", "REST API (Airflow-shaped)", "http://" + c.http.listen.to_string() + "/api/v1", ""});
   return parts;
 }
 

@@ -154,7 +154,7 @@ int run_scheduler(const global_options& g, const scheduler_cli_options& o) {
     fmt::print(stderr, "sluice scheduler: {}\n", r.error().message);
     return exit_failure;
   }
-  fmt::print("scheduler ready: {} DAG(s), metadata {}{}\n", c->dags.size(), c->metadata_url(),
+  fmt::print("scheduler ready: {} DAG(s){}\n", c->dags.size(),
              o.no_http ? "" : ", REST API " + s.endpoint());
   std::fflush(stdout);
   const int sig = stop.wait();

@@ -230,6 +230,8 @@ scheduler: {parallelism: 4, poll_interval: 200ms}
   EXPECT_EQ(problems("dags:\n  - {id: d, schedule: '@daily', catchup: true}\n"),
             "f.yaml:2:42: dags[0].start_date: catchup runs every interval since start_date: set "
             "one");
+  EXPECT_EQ(problems("dags:\n  - {id: d, schedule: '@once'}\n"),
+            "f.yaml:2:23: dags[0].start_date: @once runs once, at start_date: set one");
   EXPECT_EQ(problems("dags:\n  - id: d\n    tasks: [{id: a, type: cql}]\n"),
             "f.yaml:3:13: dags[0].tasks[0].statements: missing required key for a cql task");
   EXPECT_EQ(problems("dags:\n  - {id: d, params: [1]}\n"),

@@ -276,7 +276,8 @@ const object_spec<api_section>& spec_for(api_section*) {
 const object_spec<http_section>& spec_for(http_section*) {
   static const object_spec<http_section> s{{
       make_field("listen", &http_section::listen,
-                 "Address of sluice's HTTP listener: console, REST API and metrics."),
+                 "Address of sluice's HTTP listener: the scheduler's REST API (`/api/v1`), "
+                 "served by `sluice up` and `sluice scheduler`."),
   }};
   return s;
 }
@@ -545,13 +546,16 @@ void check_dag(const where& w, schema::context& ctx, dag& d) {
     if (auto t = schedule::parse_iso(*text)) {
       *out = *t;
     } else {
-      ctx.report(schema::mark_at(w.node, {key}, w.mark()), w.path + "." + key,
-                 t.error().message);
+      ctx.report(schema::mark_at(w.node, {key}, w.mark()), w.path + "." + key, t.error().message);
     }
   }
   if (start && end && *end < *start) {
     ctx.report(schema::mark_at(w.node, {"end_date"}, w.mark()), w.path + ".end_date",
                "ends before start_date " + d.start_date);
+  }
+  if (d.schedule == "@once" && d.start_date.empty()) {
+    ctx.report(schema::mark_at(w.node, {"schedule"}, w.mark()), w.path + ".start_date",
+               "@once runs once, at start_date: set one");
   }
   if (d.catchup && d.start_date.empty() && !d.schedule.empty()) {
     ctx.report(schema::mark_at(w.node, {"catchup"}, w.mark()), w.path + ".start_date",

@@ -99,7 +99,17 @@ void on_child(int) {
     int status = 0;
     if (waitpid(shell, &status, WNOHANG) == shell) {
       if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
-      _exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+      // Die of the shell's signal, so sluice tells `kill -INT` from `exit 130`.
+      const int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
+      struct sigaction dfl{};
+      dfl.sa_handler = SIG_DFL;
+      sigaction(sig, &dfl, nullptr);
+      sigset_t one;
+      sigemptyset(&one);
+      sigaddset(&one, sig);
+      sigprocmask(SIG_UNBLOCK, &one, nullptr);
+      kill(getpid(), sig);
+      _exit(128 + sig);  // a signal that does not end the process (SIGCHLD...): say which
     }
     fds[0].revents = fds[1].revents = 0;
     if (poll(fds, 2, 1000) <= 0) continue;
@@ -114,13 +124,7 @@ void on_child(int) {
 }
 
 std::string describe_status(int status) {
-  if (WIFEXITED(status)) {
-    const int code = WEXITSTATUS(status);
-    if (code >= 128 && code < 128 + 65) {
-      return fmt::format("killed by signal {} ({})", code - 128, strsignal(code - 128));
-    }
-    return fmt::format("exit status {}", code);
-  }
+  if (WIFEXITED(status)) return fmt::format("exit status {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
   }

@@ -463,6 +463,10 @@ result<std::vector<run_row>> backfill_runs(state_store& st, const dag_def& d, ti
                                   d.timetable.text().empty() ? "manual only" : d.timetable.text()));
   }
   if (to < from) return make_error(errc::bad_request, "the end of the range is before its start");
+  auto parsed = nlohmann::json::parse(conf.empty() ? "{}" : conf, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return make_error(errc::bad_request, "conf must be a JSON object, got: " + conf);
+  }
   constexpr size_t limit = 10'000;
   auto intervals = d.timetable.intervals_between(from, to, limit + 1);
   if (intervals.size() > limit) {
@@ -473,7 +477,7 @@ result<std::vector<run_row>> backfill_runs(state_store& st, const dag_def& d, ti
   std::vector<run_row> created;
   for (const auto& iv : intervals) {
     const std::string run_id = make_run_id(run_type::backfill, iv.start);
-    auto r = insert_run(st, d, run_type::backfill, iv.start, iv, run_id, conf, now);
+    auto r = insert_run(st, d, run_type::backfill, iv.start, iv, run_id, parsed.dump(), now);
     if (!r) {
       if (is(r.error(), errc::conflict)) continue;
       return std::unexpected(r.error());

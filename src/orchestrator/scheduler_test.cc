@@ -265,6 +265,8 @@ TEST_P(scheduler_test, a_failure_fails_downstream_and_a_skip_skips_it) {
       - {id: c, type: command, command: "true", upstream: [b]}
       - {id: d, type: command, command: "true"}
       - {id: s, type: command, command: "exit 99"}
+      - {id: code, type: command, command: "exit 130"}
+      - {id: signal, type: command, command: "kill -INT $$"}
       - {id: after_skip, type: command, command: "true", upstream: [s, d]}
 )");
   const std::string run = "scheduled__2026-01-01T00:00:00+00:00";
@@ -276,6 +278,8 @@ TEST_P(scheduler_test, a_failure_fails_downstream_and_a_skip_skips_it) {
   EXPECT_EQ(ti("d", run, "s")->state, task_state::skipped);
   EXPECT_EQ(ti("d", run, "after_skip")->state, task_state::skipped);
   EXPECT_TRUE(tries("d", run, "b").empty());
+  EXPECT_EQ(tries("d", run, "code")[0].reason, "exit status 130");
+  EXPECT_EQ(tries("d", run, "signal")[0].reason, "killed by signal 2 (Interrupt)");
   EXPECT_EQ(runs("d")[0].state, run_state::failed);
 }
 
@@ -377,6 +381,9 @@ TEST_P(scheduler_test, backfill_creates_missing_intervals_only) {
   ASSERT_TRUE(run_until([&] { return all_runs_done("d", 6); }));
   EXPECT_EQ(runs("d")[0].run_id, "scheduled__2026-01-03T00:00:00+00:00");
   EXPECT_FALSE(sched_->s->backfill("d", at("2025-12-05"), at("2025-12-01")));
+  auto bad = sched_->s->backfill("d", at("2025-11-01"), at("2025-11-02"), "nope");
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(is(bad.error(), errc::bad_request)) << bad.error().to_string();
 }
 
 TEST_P(scheduler_test, a_dead_scheduler_tries_are_taken_over_once) {
