@@ -10,6 +10,7 @@
 
 #include "api/generator.h"
 #include "base/log.h"
+#include "net/http_listen.h"
 
 namespace sluice::api {
 namespace {
@@ -107,18 +108,9 @@ result<void> server::start() {
                       "application/json");
     }
   });
-  const auto& l = m.options.listen;
-  int port = l.port;
-  if (port == 0) {
-    port = m.http.bind_to_any_port(l.host);
-    if (port < 0) {
-      return make_error(sluice::errc::io_error, fmt::format("cannot listen on {}", l.to_string()));
-    }
-  } else if (!m.http.bind_to_port(l.host, port)) {
-    return make_error(sluice::errc::io_error,
-                      fmt::format("cannot listen on {}: {}", l.to_string(), std::strerror(errno)));
-  }
-  m.bound = config::host_port{l.host, static_cast<uint16_t>(port)}.to_string();
+  auto bound = net::bind_http(m.http, m.options.listen);
+  if (!bound) return std::unexpected(bound.error());
+  m.bound = *bound;
   m.thread = std::thread([&m] { m.http.listen_after_bind(); });
   m.running = true;
   log::get("api")->info("random-user API on http://{}/api/", m.bound);

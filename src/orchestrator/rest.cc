@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "net/http_listen.h"
 #include "orchestrator/rest_body.h"
 #include "orchestrator/service.h"
 
@@ -400,17 +401,9 @@ result<void> rest_server::start(const config::host_port& l) {
   m.http.new_task_queue = [] { return new httplib::ThreadPool(2); };
   m.http.set_tcp_nodelay(true);
   m.install();
-  int port = l.port;
-  if (port == 0) {
-    port = m.http.bind_to_any_port(l.host);
-    if (port < 0) {
-      return make_error(sluice::errc::io_error, fmt::format("cannot listen on {}", l.to_string()));
-    }
-  } else if (!m.http.bind_to_port(l.host, port)) {
-    return make_error(sluice::errc::io_error, fmt::format("HTTP listener: cannot listen on {}: {}",
-                                                          l.to_string(), std::strerror(errno)));
-  }
-  m.bound = config::host_port{l.host, static_cast<uint16_t>(port)}.to_string();
+  auto bound = net::bind_http(m.http, l);
+  if (!bound) return std::unexpected(std::move(bound.error()).with_context("HTTP listener"));
+  m.bound = *bound;
   m.thread = std::thread([&m] { m.http.listen_after_bind(); });
   m.running = true;
   log::get("rest")->info("REST API on http://{}/api/v1", m.bound);
