@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.request
 
 from confluent_kafka import Consumer
 
@@ -668,12 +669,13 @@ class TopicsCommand(BrokerTest):
 class Up(unittest.TestCase):
     def test_up_serves_the_embedded_broker_until_sigterm(self):
         d = tempfile.mkdtemp(prefix="sluice-up-")
-        port, store_port = free_port(), free_port()
+        port, store_port, http_port = free_port(), free_port(), free_port()
         cfg = os.path.join(d, "up.yaml")
         with open(cfg, "w") as f:
             f.write(f"data_dir: {d}/data\nbroker: {{listen: 127.0.0.1:{port}}}\n"
                     f"store: {{listen: 127.0.0.1:{store_port}}}\n"
-                    f"api: {{listen: 127.0.0.1:{free_port()}}}\n")
+                    f"api: {{listen: 127.0.0.1:{free_port()}}}\n"
+                    f"http: {{listen: 127.0.0.1:{http_port}}}\n")
         start = time.time()
         p = subprocess.Popen([BIN, "up", cfg], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
@@ -684,7 +686,11 @@ class Up(unittest.TestCase):
                     self.fail("sluice up exited: " + p.stderr.read().decode())
                 out += line
             self.assertLess(time.time() - start, 5)
-            self.assertIn(b"not in this version yet: http", out)
+            self.assertNotIn(b"not in this version yet", out)
+            # The HTTP listener serves the (here empty) REST API.
+            with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/api/v1/dags",
+                                        timeout=10) as r:
+                self.assertEqual(json.loads(r.read()), {"dags": [], "total_entries": 0})
             r = kcat("-L", "-b", f"127.0.0.1:{port}", "-t", "users_created")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn(b"users_created", r.stdout)

@@ -1228,7 +1228,8 @@ class EmbeddedInUp(unittest.TestCase):
             f.write(f"data_dir: {root}/data\n"
                     f"broker:\n  listen: 127.0.0.1:{broker_port}\n"
                     f"store:\n  listen: 127.0.0.1:{store_port}\n"
-                    f"api:\n  listen: 127.0.0.1:{free_port()}\n")
+                    f"api:\n  listen: 127.0.0.1:{free_port()}\n"
+                    f"http:\n  listen: 127.0.0.1:{free_port()}\n")
         log = open(os.path.join(root, "up.log"), "w+")
         self.addCleanup(log.close)
         started = time.monotonic()
