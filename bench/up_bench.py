@@ -1,7 +1,7 @@
 """`sluice up` as a whole: start-up time and memory of the reference pipeline in one process.
 
-  reference: the reference pipeline (API -> ingest at 1,000 users/s -> broker -> processor ->
-             store) for 60 s: resident memory sampled every second (the steady state is the
+  reference: the reference pipeline (API -> ingest at 1,000 users/s, run by the scheduler as the
+             daily DAG's task -> broker -> processor -> store) for 60 s: resident memory sampled every second (the steady state is the
              median of the last 30 samples) and the peak from /usr/bin/time -v.
   flat out:  the same pipeline with the ingest rate limit off, 1,000,000 users: the peak while
              every buffer fills, and how long until every row is in the table.
@@ -45,6 +45,10 @@ pipelines:
       results_per_request: 500
       rate_limit: {rate_limit}
     process: {{}}
+dags:
+  - id: user_automation
+    schedule: "@daily"
+    tasks: [{{id: stream_data_from_api, type: ingest, pipeline: users}}]
 """)
     return path
 
