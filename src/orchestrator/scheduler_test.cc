@@ -79,8 +79,9 @@ class scheduler_test : public ::testing::TestWithParam<backend> {
     in->st = std::move(*st);
     in->ex = std::make_unique<executor>(runners{}, 64 * 1024);
     in->s = std::make_unique<scheduler>(
-        scheduler_options{.parallelism = 8, .heartbeat_timeout = 30s, .scheduler_id = id}, dags_,
-        *in->st, *in->ex, clock_);
+        scheduler_options{
+            .parallelism = parallelism_, .heartbeat_timeout = 30s, .scheduler_id = id},
+        dags_, *in->st, *in->ex, clock_);
     auto started = in->s->start();
     EXPECT_TRUE(started) << started.error().to_string();
     return in;
@@ -126,6 +127,7 @@ class scheduler_test : public ::testing::TestWithParam<backend> {
   }
 
   std::string url_;
+  int64_t parallelism_ = 8;
   manual_clock clock_{at("2026-01-04T00:00:00Z")};
   std::vector<dag_def> dags_;
   std::unique_ptr<instance> sched_;
@@ -323,6 +325,35 @@ TEST_P(scheduler_test, paused_dags_get_no_runs_until_unpaused) {
   EXPECT_EQ(runs("d")[0].state, run_state::queued) << "a paused DAG's runs wait";
   ASSERT_TRUE(sched_->st->set_paused("d", false));
   ASSERT_TRUE(run_until([&] { return all_runs_done("d", 2); }));
+}
+
+TEST_P(scheduler_test, pausing_holds_back_instances_already_scheduled) {
+  parallelism_ = 1;
+  load(R"(  - id: d
+    tasks:
+      - {id: a, type: command, command: "sleep 0.3"}
+      - {id: b, type: command, command: "true"}
+)");
+  auto run = sched_->s->trigger({.dag_id = "d"});
+  ASSERT_TRUE(run);
+  std::string first, second;
+  ASSERT_TRUE(run_until([&] {
+    for (const char* t : {"a", "b"}) {
+      auto x = ti("d", run->run_id, t);
+      if (x && x->state == task_state::running) first = t;
+    }
+    return !first.empty();
+  }));
+  second = first == "a" ? "b" : "a";
+  EXPECT_EQ(ti("d", run->run_id, second)->state, task_state::scheduled) << "no free slot yet";
+  ASSERT_TRUE(sched_->st->set_paused("d", true));
+  ASSERT_TRUE(run_until([&] { return ti("d", run->run_id, first)->state == task_state::success; }));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(sched_->s->tick());
+  EXPECT_EQ(ti("d", run->run_id, second)->state, task_state::scheduled);
+  EXPECT_TRUE(tries("d", run->run_id, second).empty());
+  ASSERT_TRUE(sched_->st->set_paused("d", false));
+  ASSERT_TRUE(run_until([&] { return all_runs_done("d", 1); }));
+  EXPECT_EQ(runs("d")[0].state, run_state::success);
 }
 
 TEST_P(scheduler_test, trigger_with_conf_fills_templates_and_refuses_duplicates) {

@@ -302,11 +302,14 @@ result<std::vector<claimed_try>> state_store::claim(const scheduler_row& me, int
   // On PostgreSQL, rows another scheduler is claiming right now are skipped, not waited for; on
   // SQLite the transaction already holds the database's write lock.
   auto rows = db_->query(
-      std::string("SELECT dag_id, run_id, task_id, try_number, max_tries FROM task_instances "
-                  "WHERE state = 'scheduled' AND (CAST($2 AS TEXT) IS NULL OR (dag_id = $2 AND "
-                  "run_id LIKE 'backfill\\_\\_%' ESCAPE '\\')) ORDER BY scheduled_at, dag_id, "
-                  "run_id, task_id "
-                  "LIMIT $1") +
+      std::string(
+          "SELECT dag_id, run_id, task_id, try_number, max_tries FROM task_instances "
+          "WHERE state = 'scheduled' AND (CAST($2 AS TEXT) IS NULL OR (dag_id = $2 AND "
+          "run_id LIKE 'backfill\\_\\_%' ESCAPE '\\')) AND (CAST($2 AS TEXT) IS NOT NULL OR NOT "
+          "EXISTS (SELECT 1 FROM dags WHERE dags.dag_id = task_instances.dag_id AND "
+          "dags.is_paused = 1)) ORDER BY scheduled_at, dag_id, "
+          "run_id, task_id "
+          "LIMIT $1") +
           (db_->kind() == metadb::dialect::postgresql ? " FOR UPDATE SKIP LOCKED" : ""),
       lp);
   if (!rows) return std::unexpected(rows.error());

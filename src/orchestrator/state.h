@@ -147,7 +147,8 @@ class state_store {
   result<size_t> apply(const std::vector<transition>& changes, time_point now);
   // Claims up to `limit` scheduled instances for `scheduler_id`: each becomes queued with its try
   // number advanced and a try row written.
-  // With `only_backfill_of`, only that DAG's backfill runs' instances are claimed.
+  // Instances of paused DAGs wait. With `only_backfill_of`, only that DAG's backfill runs'
+  // instances are claimed, paused or not.
   result<std::vector<claimed_try>> claim(const scheduler_row& me, int64_t limit, time_point now,
                                          std::string_view only_backfill_of = {});
   // The claimed try started (queued -> running). False if it is no longer this scheduler's.
