@@ -24,3 +24,17 @@ function(sluice_test name)
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST
                        PROPERTIES LABELS unit ENVIRONMENT "SLUICE_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()
+
+# sluice_postgres_test(NAME)
+# Runs the GoogleTest binary NAME's PostgreSQL cases (named *postgresql*) against a throwaway
+# server that scripts/with-postgres starts; the cases fail, rather than skip, without it.
+function(sluice_postgres_test name)
+  if(NOT SLUICE_TESTS)
+    return()
+  endif()
+  add_test(NAME ${name}.postgresql
+           COMMAND ${PROJECT_SOURCE_DIR}/scripts/with-postgres $<TARGET_FILE:${name}>
+                   --gtest_filter=*postgresql*)
+  set_tests_properties(${name}.postgresql PROPERTIES
+                       LABELS integration ENVIRONMENT SLUICE_TEST_POSTGRES_REQUIRED=1)
+endfunction()

@@ -166,7 +166,8 @@ int run(int argc, char** argv) {
   scheduler_cli_options sco;
   auto* scheduler = app.add_subcommand(
       "scheduler", "Run the DAG scheduler and its Airflow-shaped REST API (http.listen)");
-  scheduler->add_option("--data-dir", sco.data_dir, "Root of persistent state (overrides data_dir)");
+  scheduler->add_option("--data-dir", sco.data_dir,
+                        "Root of persistent state (overrides data_dir)");
   scheduler->add_option("--metadata", sco.metadata_url,
                         "Metadata database: sqlite://PATH or postgresql://... (overrides "
                         "metadata.url)");

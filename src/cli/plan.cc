@@ -34,15 +34,6 @@ std::string masked(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
-bool ingested_by_dag(const config::config& c, const std::string& pipeline) {
-  for (const auto& d : c.dags) {
-    for (const auto& t : d.tasks) {
-      if (t.type == config::task_type::ingest && t.pipeline == pipeline) return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 std::vector<planned_part> plan(const config::config& c) {
@@ -81,8 +72,8 @@ std::vector<planned_part> plan(const config::config& c) {
     if (!p.ingest) continue;
     parts.push_back(
         {"ingest/" + p.name,
-         ingested_by_dag(c, p.name) ? "ingestion job (run by its DAG task)"
-                                    : "ingestion job (one run at start)",
+         c.ingest_run_by_dag(p.name) ? "ingestion job (run by its DAG task)"
+                                     : "ingestion job (one run at start)",
          p.ingest->url,
          fmt::format("-> topic {} on {}, {} per run{}", p.ingest->topic, kafka_target(c),
                      config::format_duration(p.ingest->duration),

@@ -12,18 +12,11 @@ namespace sluice::cli {
 
 namespace {
 
-const config::pipeline* pipeline_named(const config::config& c, std::string_view name) {
-  for (const auto& p : c.pipelines) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
-}
-
 orchestrator::try_outcome ingest_task(const config::config& c, progress_board* board,
                                       const orchestrator::try_context& t,
                                       const std::atomic<bool>& cancel,
                                       orchestrator::log_buffer& log) {
-  const auto* p = pipeline_named(c, t.task.pipeline);
+  const auto* p = c.pipeline_named(t.task.pipeline);
   if (p == nullptr || !p->ingest) {
     return {orchestrator::try_outcome::failed, "no ingest stage in pipeline " + t.task.pipeline};
   }
@@ -46,7 +39,7 @@ orchestrator::try_outcome ingest_task(const config::config& c, progress_board* b
 orchestrator::try_outcome process_task(const config::config& c, const orchestrator::try_context& t,
                                        const std::atomic<bool>& cancel,
                                        orchestrator::log_buffer& log) {
-  const auto* p = pipeline_named(c, t.task.pipeline);
+  const auto* p = c.pipeline_named(t.task.pipeline);
   if (p == nullptr || !p->process) {
     return {orchestrator::try_outcome::failed, "no process stage in pipeline " + t.task.pipeline};
   }

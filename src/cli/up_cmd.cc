@@ -46,20 +46,6 @@ int run_up(const global_options& g, const up_options& o) {
   service_group group;
   auto board = std::make_shared<progress_board>();
   std::string pending;
-  auto pipeline_named = [&](std::string_view name) -> const config::pipeline* {
-    for (const auto& p : c->pipelines) {
-      if (p.name == name) return &p;
-    }
-    return nullptr;
-  };
-  auto ingested_by_dag = [&](std::string_view pipeline) {
-    for (const auto& d : c->dags) {
-      for (const auto& t : d.tasks) {
-        if (t.type == config::task_type::ingest && t.pipeline == pipeline) return true;
-      }
-    }
-    return false;
-  };
   bool serving_http = false;
   for (const auto& p : parts) {
     if (p.name == "broker") {
@@ -69,7 +55,7 @@ int run_up(const global_options& g, const up_options& o) {
     } else if (p.name == "store") {
       group.add(std::make_unique<store::server>(store_options_from(*c)));
     } else if (p.name.starts_with("process/")) {
-      const auto* pl = pipeline_named(std::string_view(p.name).substr(8));
+      const auto* pl = c->pipeline_named(std::string_view(p.name).substr(8));
       auto o = process_job_from(*c, *pl);
       if (!o) {
         fmt::print(stderr, "sluice up: {}\n", o.error().message);
@@ -87,8 +73,8 @@ int run_up(const global_options& g, const up_options& o) {
       serving_http = true;
     } else if (p.name.starts_with("ingest/")) {
       // A pipeline whose ingestion no DAG task runs gets one run at start-up.
-      const auto* pl = pipeline_named(std::string_view(p.name).substr(7));
-      if (!ingested_by_dag(pl->name)) {
+      const auto* pl = c->pipeline_named(std::string_view(p.name).substr(7));
+      if (!c->ingest_run_by_dag(pl->name)) {
         group.add(make_ingest_service(p.name, ingest_job_from(*c, *pl->ingest), board));
       }
     } else if (p.name != "http") {

@@ -113,6 +113,22 @@ result<config> load_file(const std::filesystem::path& path) {
   return load_string(text, path.string());
 }
 
+const pipeline* config::pipeline_named(std::string_view name) const {
+  for (const auto& p : pipelines) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+bool config::ingest_run_by_dag(std::string_view pipeline_name) const {
+  for (const auto& d : dags) {
+    for (const auto& t : d.tasks) {
+      if (t.type == task_type::ingest && t.pipeline == pipeline_name) return true;
+    }
+  }
+  return false;
+}
+
 task_policy task::policy(const task_policy& d) const {
   return task_policy{
       .retries = retries.value_or(d.retries),

@@ -207,7 +207,7 @@ enum class task_type { ingest, process, command, cql };
 
 // How a task is retried and bounded, as Airflow's default_args: set per DAG, overridable per task.
 struct task_policy {
-  int64_t retries = 0;                           // tries after the first
+  int64_t retries = 0;                             // tries after the first
   std::chrono::milliseconds retry_delay{300'000};  // before the first retry
   bool retry_exponential_backoff = false;          // double the delay each retry, with jitter
   std::chrono::milliseconds max_retry_delay{24LL * 3600 * 1000};
@@ -219,10 +219,10 @@ struct task_policy {
 struct task {
   std::string id;
   task_type type = task_type::command;
-  std::string pipeline;                 // for ingest and process tasks
-  std::string command;                  // for command tasks: run by /bin/sh -c
+  std::string pipeline;                    // for ingest and process tasks
+  std::string command;                     // for command tasks: run by /bin/sh -c
   std::map<std::string, std::string> env;  // added to a command's environment
-  std::vector<std::string> statements;  // for cql tasks, run in order
+  std::vector<std::string> statements;     // for cql tasks, run in order
   std::vector<std::string> upstream;
   // Per-task overrides of the DAG's default_args.
   std::optional<int64_t> retries;
@@ -282,6 +282,10 @@ struct config {
   [[nodiscard]] std::string store_data_dir() const;
   [[nodiscard]] std::string metadata_url() const;
   [[nodiscard]] host_port broker_advertised() const;
+  // The pipeline of that name, or null.
+  [[nodiscard]] const pipeline* pipeline_named(std::string_view name) const;
+  // Whether some DAG task runs the named pipeline's ingest stage.
+  [[nodiscard]] bool ingest_run_by_dag(std::string_view pipeline_name) const;
 
   bool operator==(const config&) const = default;
 };

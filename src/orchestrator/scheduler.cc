@@ -20,6 +20,11 @@ time_point system_clock::now() const {
 
 namespace {
 
+bool is_paused(const std::map<std::string, bool>& paused, const std::string& dag_id) {
+  auto it = paused.find(dag_id);
+  return it != paused.end() && it->second;
+}
+
 std::string key_of(const task_key& k, int try_number) {
   return fmt::format("{}\x1f{}\x1f{}\x1f{}", k.dag_id, k.run_id, k.task_id, try_number);
 }
@@ -44,11 +49,6 @@ template <class T>
 result<T> md(result<T> r) {
   if (!r) return std::unexpected(metadata_error(std::move(r.error())));
   return r;
-}
-
-std::string format_ms(std::chrono::milliseconds d) {
-  if (d.count() % 1000 == 0) return fmt::format("{}s", d.count() / 1000);
-  return fmt::format("{}ms", d.count());
 }
 
 }  // namespace
@@ -101,11 +101,17 @@ result<pass_report> scheduler::tick() {
     if (auto r = adopt_orphans(report); !r) return std::unexpected(r.error());
     last_orphan_check_ = now;
   }
+  // The paused flags, read once a pass. A backfill runs its runs whether or not the DAG is
+  // paused, as Airflow's does.
+  auto rows = md(state_.dags());
+  if (!rows) return std::unexpected(rows.error());
+  paused_map paused;
+  for (const auto& r : *rows) paused[r.dag_id] = r.is_paused && general;
   if (general) {
-    if (auto r = create_due_runs(report); !r) return std::unexpected(r.error());
+    if (auto r = create_due_runs(report, paused); !r) return std::unexpected(r.error());
   }
-  if (auto r = start_queued_runs(); !r) return std::unexpected(r.error());
-  if (auto r = advance_running_runs(report); !r) return std::unexpected(r.error());
+  if (auto r = start_queued_runs(paused); !r) return std::unexpected(r.error());
+  if (auto r = advance_running_runs(report, paused); !r) return std::unexpected(r.error());
   if (auto r = start_tries(report); !r) return std::unexpected(r.error());
   if (now - last_log_flush_ >= options_.log_flush_interval) {
     if (auto r = flush_logs(); !r) return std::unexpected(r.error());
@@ -180,8 +186,9 @@ result<void> scheduler::enforce_timeouts() {
   for (auto& [k, r] : running_) {
     if (r.timeout.count() <= 0 || r.timeout_sent || now - r.started < r.timeout) continue;
     r.timeout_sent = true;
-    executor_.cancel(r.claim.key, r.claim.try_number,
-                     "timed out after " + format_ms(r.timeout) + " (execution_timeout)");
+    executor_.cancel(
+        r.claim.key, r.claim.try_number,
+        "timed out after " + config::format_duration(r.timeout) + " (execution_timeout)");
   }
   return {};
 }
@@ -249,13 +256,11 @@ result<void> insert_run(state_store& st, const dag_def& d, run_type type, time_p
 
 }  // namespace
 
-result<void> scheduler::create_due_runs(pass_report& report) {
+result<void> scheduler::create_due_runs(pass_report& report, const paused_map& paused) {
   const time_point now = clock_.now();
-  auto rows = md(state_.dags());
-  if (!rows) return std::unexpected(rows.error());
-  for (const auto& row : *rows) {
-    const dag_def* d = find_dag(row.dag_id);
-    if (d == nullptr || row.is_paused || d->timetable.type() == schedule::timetable::kind::manual) {
+  for (const auto& dag : dags_) {
+    const dag_def* d = &dag;
+    if (is_paused(paused, d->id) || d->timetable.type() == schedule::timetable::kind::manual) {
       continue;
     }
     auto last_run = md(state_.last_automated_run(d->id));
@@ -285,24 +290,19 @@ result<void> scheduler::create_due_runs(pass_report& report) {
   return {};
 }
 
-result<void> scheduler::start_queued_runs() {
+result<void> scheduler::start_queued_runs(const paused_map& paused) {
   auto queued = md(state_.runs_in(run_state::queued));
   if (!queued || queued->empty()) return queued ? result<void>{} : std::unexpected(queued.error());
   auto running = md(state_.runs_in(run_state::running));
   if (!running) return std::unexpected(running.error());
-  auto rows = md(state_.dags());
-  if (!rows) return std::unexpected(rows.error());
   std::map<std::string, int64_t> active;
   for (const auto& r : *running) ++active[r.dag_id];
-  std::map<std::string, bool> paused;
-  for (const auto& r : *rows) {
-    // A backfill runs its runs whether or not the DAG is paused, as Airflow's does.
-    paused[r.dag_id] = r.is_paused && options_.backfill_only.empty();
-  }
   for (const auto& run : *queued) {
     if (!mine(run)) continue;
     const dag_def* d = find_dag(run.dag_id);
-    if (d == nullptr || paused[run.dag_id] || active[run.dag_id] >= d->max_active_runs) continue;
+    if (d == nullptr || is_paused(paused, run.dag_id) || active[run.dag_id] >= d->max_active_runs) {
+      continue;
+    }
     auto started = md(state_.start_run(run.dag_id, run.run_id, clock_.now()));
     if (!started) return std::unexpected(started.error());
     if (*started) ++active[run.dag_id];
@@ -330,17 +330,10 @@ std::optional<task_state> from_upstreams(const task_def& t, const std::vector<ta
 
 }  // namespace
 
-result<void> scheduler::advance_running_runs(pass_report& report) {
+result<void> scheduler::advance_running_runs(pass_report& report, const paused_map& paused) {
   const time_point now = clock_.now();
   auto runs = md(state_.runs_in(run_state::running));
   if (!runs) return std::unexpected(runs.error());
-  auto rows = md(state_.dags());
-  if (!rows) return std::unexpected(rows.error());
-  std::map<std::string, bool> paused;
-  for (const auto& r : *rows) {
-    // A backfill runs its runs whether or not the DAG is paused, as Airflow's does.
-    paused[r.dag_id] = r.is_paused && options_.backfill_only.empty();
-  }
   for (const auto& run : *runs) {
     const dag_def* d = find_dag(run.dag_id);
     if (d == nullptr || !mine(run)) continue;
@@ -363,8 +356,8 @@ result<void> scheduler::advance_running_runs(pass_report& report) {
       std::optional<task_state> to;
       if (states[i] == task_state::none) {
         to = from_upstreams(d->tasks[i], states);
-        if (to == task_state::scheduled && paused[run.dag_id]) to.reset();
-      } else if (states[i] == task_state::up_for_retry && !paused[run.dag_id] &&
+        if (to == task_state::scheduled && is_paused(paused, run.dag_id)) to.reset();
+      } else if (states[i] == task_state::up_for_retry && !is_paused(paused, run.dag_id) &&
                  rows_of[i]->next_try_at.value_or(now) <= now) {
         to = task_state::scheduled;
       }

@@ -126,9 +126,10 @@ class scheduler {
   result<void> record_finished(pass_report& report);
   result<void> enforce_timeouts();
   result<void> adopt_orphans(pass_report& report);
-  result<void> create_due_runs(pass_report& report);
-  result<void> start_queued_runs();
-  result<void> advance_running_runs(pass_report& report);
+  using paused_map = std::map<std::string, bool>;  // DAG id -> paused, as read this pass
+  result<void> create_due_runs(pass_report& report, const paused_map& paused);
+  result<void> start_queued_runs(const paused_map& paused);
+  result<void> advance_running_runs(pass_report& report, const paused_map& paused);
   result<void> start_tries(pass_report& report);
   result<void> flush_logs();
   result<void> record_end(const claimed_try& claim, const try_outcome& outcome,
