@@ -7,7 +7,9 @@
 //   fetch:   one consumer reading the 100-byte topic from the start
 //   baseline: loopback TCP bandwidth (one sender, one receiver, 1 MiB writes) in the same run
 //
-// Usage: broker_bench [JSON_OUT] [--quick]. Prints a table; writes JSON.
+// Usage: broker_bench [JSON_OUT] [--quick] [--large]. Prints a table; writes JSON. `--large`
+// measures only large-batch produce (1 GiB of 64 KiB and of 512 KiB messages, acks=1), to profile
+// it.
 #include <librdkafka/rdkafkacpp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -125,6 +127,8 @@ produce_result produce(const std::string& bootstrap, const std::string& topic, c
       auto e = p->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, payload.data(), payload.size(),
                           nullptr, 0, 0, nullptr);
       if (e == RdKafka::ERR_NO_ERROR) break;
+      if (e != RdKafka::ERR__QUEUE_FULL)
+        throw std::runtime_error("produce: " + RdKafka::err2str(e));
       p->poll(1);  // queue full: let deliveries drain it
     }
     if ((i & 1023) == 0) p->poll(0);
@@ -185,8 +189,18 @@ produce_result fetch_all(const std::string& bootstrap, const std::string& topic,
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string json_out = argc > 1 && argv[1][0] != '-' ? argv[1] : "broker_bench.json";
-  const bool quick = argc > 2 || (argc > 1 && std::string(argv[1]) == "--quick");
+  std::string json_out = "broker_bench.json";
+  bool quick = false, large_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--quick") {
+      quick = true;
+    } else if (a == "--large") {
+      large_only = true;
+    } else {
+      json_out = a;
+    }
+  }
   const int runs = quick ? 1 : 3;
   const int64_t small_count = quick ? 200'000 : 2'000'000;
   const int64_t large_count = quick ? 50'000 : 500'000;
@@ -224,6 +238,18 @@ int main(int argc, char** argv) {
     }
     rows.push_back({name, median(m), median(by)});
   };
+  if (large_only) {
+    measure("produce 64 KiB, acks=1", "l64ka1", "1", 16 * 1024, 64 * 1024);
+    measure("produce 512 KiB, acks=1", "l512ka1", "1", 2048, 512 * 1024);
+    b.stop();
+    std::filesystem::remove_all(dir);
+    for (const auto& r : rows) {
+      fmt::print("{:<36} {:>14.0f} {:>12.1f} {:>13.1f}%\n", r.name, r.msgs, r.bytes / 1e6,
+                 100.0 * r.bytes / loopback);
+    }
+    fmt::print("{:<36} {:>14} {:>12.1f}\n", "loopback TCP (baseline)", "", loopback / 1e6);
+    return 0;
+  }
   measure("produce 100 B, acks=1", "p100a1", "1", small_count, 100);
   measure("produce 100 B, acks=all (fsync)", "p100aall", "all", small_count, 100);
   measure("produce 1 KiB, acks=1", "p1ka1", "1", large_count, 1024);

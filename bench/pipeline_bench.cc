@@ -16,7 +16,8 @@
 //               DataStax driver; per-record synchronous inserts, and per-batch concurrent
 //               inserts) on the same prefilled topic, against the same broker and store.
 //
-// Medians of 3 runs. Usage: pipeline_bench [JSON_OUT] [--quick]. Prints a table; writes JSON.
+// Medians of 3 runs. Usage: pipeline_bench [JSON_OUT] [--quick] [--end-to-end]. Prints a table;
+// writes JSON. `--end-to-end` measures only the end-to-end run (for profiling it).
 #include <librdkafka/rdkafkacpp.h>
 #include <unistd.h>
 
@@ -285,10 +286,12 @@ void create_python_tables(const endpoints& e) {
 
 int main(int argc, char** argv) {
   std::string json_out;
-  bool quick = false;
+  bool quick = false, only_e2e = false;
   for (int i = 1; i < argc; ++i) {
     if (std::string_view(argv[i]) == "--quick") {
       quick = true;
+    } else if (std::string_view(argv[i]) == "--end-to-end") {
+      only_e2e = true;
     } else {
       json_out = argv[i];
     }
@@ -321,6 +324,17 @@ int main(int argc, char** argv) {
   const int paced_seconds = quick ? 2 : 10;
   const int64_t py_sync = quick ? 1'000 : 5'000, py_concurrent = quick ? 3'000 : 20'000;
 
+  if (only_e2e) {
+    std::vector<double> e2e;
+    for (int r = 0; r < runs; ++r) e2e.push_back(api_to_table(e, r, e2e_users).users_per_s);
+    fmt::print("end to end, {} users: {:.0f} users/s (runs: {:.0f})\n", e2e_users, median(e2e),
+               fmt::join(e2e, ", "));
+    api.stop();
+    store.stop();
+    broker.stop();
+    fs::remove_all(dir);
+    return 0;
+  }
   ingest(e, "prefilled", prefilled);
   create_python_tables(e);
   std::vector<double> proc, e2e, e2e_p50, e2e_p99, paced_p50, paced_p99, sync, conc;

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <iterator>
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "api/data.h"
+#include "base/json_text.h"
 
 namespace sluice::api {
 
@@ -201,23 +203,29 @@ std::string email_part(std::string_view name) {
   return out;
 }
 
-void json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
+void append_int(std::string& out, int64_t v) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+// `v` zero-padded to `width` digits (0 <= v < 10^width).
+void append_padded(std::string& out, int64_t v, int width) {
+  char buf[8];
+  for (int i = width - 1; i >= 0; --i) {
+    buf[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
   }
-  out.push_back('"');
+  out.append(buf, static_cast<size_t>(width));
+}
+
+// v / 10^4 with four decimals ("-12.0500"), exactly as "{:.4f}" prints that quotient.
+void append_fixed4(std::string& out, int64_t v) {
+  if (v < 0) out.push_back('-');
+  const int64_t a = v < 0 ? -v : v;
+  append_int(out, a / 10000);
+  out.push_back('.');
+  append_padded(out, a % 10000, 4);
 }
 
 // Civil date from days since the epoch (Howard Hinnant's algorithm).
@@ -238,12 +246,28 @@ civil civil_from_days(int64_t z) {
   return {y + (m <= 2), m, d};
 }
 
-std::string iso_time(int64_t ms) {
+void append_iso_time(std::string& out, int64_t ms) {
   const int64_t days = ms >= 0 ? ms / 86'400'000 : (ms - 86'399'999) / 86'400'000;
   const int64_t in_day = ms - days * 86'400'000;
   const civil c = civil_from_days(days);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.year, c.month, c.day,
-                     in_day / 3'600'000, in_day / 60'000 % 60, in_day / 1000 % 60, in_day % 1000);
+  if (c.year >= 0 && c.year <= 9999) {
+    append_padded(out, c.year, 4);
+  } else {
+    fmt::format_to(std::back_inserter(out), "{:04}", c.year);
+  }
+  out.push_back('-');
+  append_padded(out, c.month, 2);
+  out.push_back('-');
+  append_padded(out, c.day, 2);
+  out.push_back('T');
+  append_padded(out, in_day / 3'600'000, 2);
+  out.push_back(':');
+  append_padded(out, in_day / 60'000 % 60, 2);
+  out.push_back(':');
+  append_padded(out, in_day / 1000 % 60, 2);
+  out.push_back('.');
+  append_padded(out, in_day % 1000, 3);
+  out.push_back('Z');
 }
 
 // Whole years from `from_days` to `to_days`.
@@ -260,31 +284,50 @@ void append_hex(std::string& s, uint8_t byte) {
   s.push_back(digits[byte & 0x0F]);
 }
 
-std::string digest_hex(const EVP_MD* md, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), out, &n, md, nullptr);
-  std::string hex;
-  hex.reserve(n * 2);
-  for (unsigned i = 0; i < n; ++i) append_hex(hex, out[i]);
-  return hex;
+// The login's digests. The algorithms are fetched once: OpenSSL 3 would otherwise look each up
+// in its provider registry, under a lock, on every call; one context per thread is reused.
+struct digests {
+  EVP_MD* md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  EVP_MD* sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+};
+const digests& algorithms() {
+  static const digests d;
+  return d;
 }
 
-std::string uuid_v4(rng& r) {
-  uint8_t b[16];
+void append_digest_hex(std::string& out, const EVP_MD* md, std::string_view data) {
+  struct context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~context() { EVP_MD_CTX_free(ctx); }
+  };
+  static thread_local context c;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (md == nullptr || c.ctx == nullptr || EVP_DigestInit_ex2(c.ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(c.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(c.ctx, digest, &n) != 1) {
+    n = 0;  // no such algorithm in this OpenSSL (a FIPS-only build lacks MD5): an empty digest
+  }
+  for (unsigned i = 0; i < n; ++i) append_hex(out, digest[i]);
+}
+
+std::array<uint8_t, 16> uuid_v4(rng& r) {
+  std::array<uint8_t, 16> b;
   for (int i = 0; i < 16; i += 8) {
     const uint64_t x = r.next();
     for (int j = 0; j < 8; ++j) b[i + j] = static_cast<uint8_t>(x >> (8 * j));
   }
   b[6] = static_cast<uint8_t>((b[6] & 0x0F) | 0x40);
   b[8] = static_cast<uint8_t>((b[8] & 0x3F) | 0x80);
-  std::string s;
-  s.reserve(36);
+  return b;
+}
+
+void append_uuid(std::string& s, const std::array<uint8_t, 16>& b) {
   for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
     append_hex(s, b[i]);
   }
-  return s;
 }
 
 bool wanted(const request& q, std::string_view field) {
@@ -314,19 +357,20 @@ void user(std::string& out, const request& q, std::span<const nationality* const
   const std::string_view street = r.pick(n.streets);
   const int64_t street_number = r.between(1, 9999);
   const std::string postcode = fill(n.postcode_format, r, n.numeric_postcode);
-  const double latitude = static_cast<double>(r.between(-900000, 900000)) / 10000.0;
-  const double longitude = static_cast<double>(r.between(-1800000, 1800000)) / 10000.0;
+  const int64_t latitude = r.between(-900000, 900000);  // in 10^-4 degrees
+  const int64_t longitude = r.between(-1800000, 1800000);
   const timezone_entry& tz = r.pick(timezones());
-  const std::string email = fmt::format("{}.{}@example.com", email_part(first), email_part(last));
-  const std::string login_uuid = uuid_v4(r);
-  const std::string username = fmt::format("{}{}{}", r.pick(username_words()),
-                                           r.pick(username_words()), r.between(100, 999));
+  const std::array<uint8_t, 16> login_uuid = uuid_v4(r);
+  // Drawn number first, then the second word, then the first: the order the answers have always
+  // had, which users' stored fixtures may depend on.
+  const int64_t username_number = r.between(100, 999);
+  const std::string_view word2 = r.pick(username_words());
+  const std::string_view word1 = r.pick(username_words());
   const std::string_view password = r.pick(passwords());
-  std::string salt;
+  char salt[8];
   static constexpr std::string_view alphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  for (int i = 0; i < 8; ++i) salt.push_back(alphabet[r.below(alphabet.size())]);
-  const std::string salted = std::string(password) + salt;
+  for (char& c : salt) c = alphabet[r.below(alphabet.size())];
   // Born 18 to 78 years, registered 1 to 20 years, before 2024-01-01: dates do not move with
   // the day the API runs (its bytes stay the same for a seed); ages do.
   constexpr int64_t reference_day = 19'723;
@@ -340,108 +384,136 @@ void user(std::string& out, const request& q, std::span<const nationality* const
   const int64_t portrait = r.between(0, 99);
   const std::string_view folder = male ? "men" : "women";
 
-  std::string u = "{";
+  // Written straight into the answer, in randomuser.me's field order.
+  std::string& u = out;
+  u += '{';
+  const size_t opened = u.size();
   auto field = [&](std::string_view name) {
-    if (u.size() > 1) u += ",";
-    json_string(u, name);
-    u += ":";
+    if (u.size() > opened) u += ',';
+    append_json_string(u, name);
+    u += ':';
   };
   if (wanted(q, "gender")) {
     field("gender");
-    json_string(u, male ? "male" : "female");
+    append_json_string(u, male ? "male" : "female");
   }
   if (wanted(q, "name")) {
     field("name");
     u += "{\"title\":";
-    json_string(u, title);
+    append_json_string(u, title);
     u += ",\"first\":";
-    json_string(u, first);
+    append_json_string(u, first);
     u += ",\"last\":";
-    json_string(u, last);
-    u += "}";
+    append_json_string(u, last);
+    u += '}';
   }
   if (wanted(q, "location")) {
     field("location");
-    fmt::format_to(std::back_inserter(u), "{{\"street\":{{\"number\":{},\"name\":", street_number);
-    json_string(u, street);
+    u += "{\"street\":{\"number\":";
+    append_int(u, street_number);
+    u += ",\"name\":";
+    append_json_string(u, street);
     u += "},\"city\":";
-    json_string(u, where.city);
+    append_json_string(u, where.city);
     u += ",\"state\":";
-    json_string(u, where.state);
+    append_json_string(u, where.state);
     u += ",\"country\":";
-    json_string(u, n.country);
+    append_json_string(u, n.country);
     u += ",\"postcode\":";
     if (n.numeric_postcode) {
       u += postcode;
     } else {
-      json_string(u, postcode);
+      append_json_string(u, postcode);
     }
-    fmt::format_to(
-        std::back_inserter(u),
-        ",\"coordinates\":{{\"latitude\":\"{:.4f}\",\"longitude\":\"{:.4f}\"}},\"timezone\":"
-        "{{\"offset\":",
-        latitude, longitude);
-    json_string(u, tz.offset);
+    u += ",\"coordinates\":{\"latitude\":\"";
+    append_fixed4(u, latitude);
+    u += "\",\"longitude\":\"";
+    append_fixed4(u, longitude);
+    u += "\"},\"timezone\":{\"offset\":";
+    append_json_string(u, tz.offset);
     u += ",\"description\":";
-    json_string(u, tz.description);
+    append_json_string(u, tz.description);
     u += "}}";
   }
   if (wanted(q, "email")) {
     field("email");
-    json_string(u, email);
+    std::string email = email_part(first);
+    email += '.';
+    email += email_part(last);
+    email += "@example.com";
+    append_json_string(u, email);
   }
   if (wanted(q, "login")) {
     field("login");
-    fmt::format_to(std::back_inserter(u),
-                   "{{\"uuid\":\"{}\",\"username\":\"{}\",\"password\":", login_uuid, username);
-    json_string(u, password);
-    fmt::format_to(std::back_inserter(u),
-                   ",\"salt\":\"{}\",\"md5\":\"{}\",\"sha1\":\"{}\",\"sha256\":\"{}\"}}", salt,
-                   digest_hex(EVP_md5(), salted), digest_hex(EVP_sha1(), salted),
-                   digest_hex(EVP_sha256(), salted));
+    u += "{\"uuid\":\"";
+    append_uuid(u, login_uuid);
+    u += "\",\"username\":\"";
+    u += word1;
+    u += word2;
+    append_int(u, username_number);
+    u += "\",\"password\":";
+    append_json_string(u, password);
+    u += ",\"salt\":\"";
+    u.append(salt, sizeof salt);
+    std::string salted(password);
+    salted.append(salt, sizeof salt);
+    const digests& d = algorithms();
+    u += "\",\"md5\":\"";
+    append_digest_hex(u, d.md5, salted);
+    u += "\",\"sha1\":\"";
+    append_digest_hex(u, d.sha1, salted);
+    u += "\",\"sha256\":\"";
+    append_digest_hex(u, d.sha256, salted);
+    u += "\"}";
   }
   auto dated = [&](std::string_view name, int64_t ms) {
     field(name);
-    const int64_t days = ms / 86'400'000;
-    fmt::format_to(std::back_inserter(u), "{{\"date\":\"{}\",\"age\":{}}}", iso_time(ms),
-                   years_between(days, today));
+    u += "{\"date\":\"";
+    append_iso_time(u, ms);
+    u += "\",\"age\":";
+    append_int(u, years_between(ms / 86'400'000, today));
+    u += '}';
   };
   if (wanted(q, "dob")) dated("dob", dob_ms);
   if (wanted(q, "registered")) dated("registered", reg_ms);
   if (wanted(q, "phone")) {
     field("phone");
-    json_string(u, phone);
+    append_json_string(u, phone);
   }
   if (wanted(q, "cell")) {
     field("cell");
-    json_string(u, cell);
+    append_json_string(u, cell);
   }
   if (wanted(q, "id")) {
     field("id");
     u += "{\"name\":";
-    json_string(u, n.id_name);
+    append_json_string(u, n.id_name);
     u += ",\"value\":";
     if (n.id_name.empty()) {
       u += "null";
     } else {
-      json_string(u, id_value);
+      append_json_string(u, id_value);
     }
-    u += "}";
+    u += '}';
   }
   if (wanted(q, "picture")) {
     field("picture");
-    fmt::format_to(std::back_inserter(u),
-                   "{{\"large\":\"https://randomuser.me/api/portraits/{0}/{1}.jpg\","
-                   "\"medium\":\"https://randomuser.me/api/portraits/med/{0}/{1}.jpg\","
-                   "\"thumbnail\":\"https://randomuser.me/api/portraits/thumb/{0}/{1}.jpg\"}}",
-                   folder, portrait);
+    for (std::string_view size : {"", "med/", "thumb/"}) {
+      u += size.empty() ? "{\"large\":" : size == "med/" ? ",\"medium\":" : ",\"thumbnail\":";
+      u += "\"https://randomuser.me/api/portraits/";
+      u += size;
+      u += folder;
+      u += '/';
+      append_int(u, portrait);
+      u += ".jpg\"";
+    }
+    u += '}';
   }
   if (wanted(q, "nat")) {
     field("nat");
-    json_string(u, n.code);
+    append_json_string(u, n.code);
   }
-  u += "}";
-  out += u;
+  u += '}';
 }
 
 }  // namespace
@@ -516,14 +588,19 @@ std::string generator::respond(const request& req) const {
   std::string out;
   out.reserve(static_cast<size_t>(q.results) * 1200 + 128);
   out += "{\"results\":[";
+  // Each user's stream is the FNV-1a hash of "page/i/gender/nat,nat", fed in three parts.
+  const uint64_t page_hash = fnv1a(fmt::format("{}/", q.page), base);
+  const std::string tail = fmt::format("/{}/{}", q.gender, fmt::join(q.nat, ","));
   for (int i = 0; i < q.results; ++i) {
     if (i > 0) out += ",";
+    char digits[16];
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, i);
     const uint64_t stream =
-        fnv1a(fmt::format("{}/{}/{}/{}", q.page, i, q.gender, fmt::join(q.nat, ",")), base);
+        fnv1a(tail, fnv1a(std::string_view(digits, static_cast<size_t>(end - digits)), page_hash));
     user(out, q, nats, stream, today_days_);
   }
   out += "],\"info\":{\"seed\":";
-  json_string(out, q.seed);
+  append_json_string(out, q.seed);
   fmt::format_to(std::back_inserter(out), ",\"results\":{},\"page\":{},\"version\":\"1.4\"}}}}",
                  q.results, q.page);
   return out;

@@ -10,6 +10,7 @@
 
 #include "api/generator.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "net/http_listen.h"
 
 namespace sluice::api {
@@ -111,7 +112,10 @@ result<void> server::start() {
   auto bound = net::bind_http(m.http, m.options.listen);
   if (!bound) return std::unexpected(bound.error());
   m.bound = *bound;
-  m.thread = std::thread([&m] { m.http.listen_after_bind(); });
+  m.thread = std::thread([&m] {
+    name_this_thread("api-http");
+    m.http.listen_after_bind();
+  });
   m.running = true;
   log::get("api")->info("random-user API on http://{}/api/", m.bound);
   return {};

@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "broker/api_handlers.h"
 #include "broker/broker.h"
 #include "net/net.h"
@@ -245,7 +246,10 @@ result<void> broker::start() {
   asio::co_spawn(m.io, m.accept_loop(), asio::detached);
   asio::co_spawn(m.io, m.retention_loop(), asio::detached);
   asio::co_spawn(m.io, m.group_loop(), asio::detached);
-  m.thread = std::thread([&m] { m.io.run(); });
+  m.thread = std::thread([&m] {
+    name_this_thread("broker");
+    m.io.run();
+  });
   m.running = true;
   return {};
 }

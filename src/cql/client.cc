@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "base/thread_name.h"
 #include "cql/compression.h"
 #include "cql/frame.h"
 #include "cql/wire.h"
@@ -683,6 +684,7 @@ result<std::unique_ptr<session>> session::connect(client_options options) {
   for (const auto& c : i->connections) asio::co_spawn(i->io, i->open(c, true), asio::detached);
   asio::co_spawn(i->io, i->sweep(), asio::detached);
   i->thread = std::thread([i] {
+    name_this_thread("cql-client");
     i->io_thread = std::this_thread::get_id();
     i->io.run();
   });

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "base/thread_name.h"
+
 namespace sluice::ingest {
 namespace {
 
@@ -114,6 +116,7 @@ result<job_result> run_job(const job_options& o, const std::atomic<bool>& stop,
   const auto deadline = o.duration.count() > 0 ? start + o.duration : clock_type::time_point::max();
 
   auto worker = [&] {
+    name_this_thread("ingest");
     struct leaving {
       std::atomic<int>& n;
       ~leaving() { --n; }

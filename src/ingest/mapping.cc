@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "base/json_text.h"
+
 namespace sluice::ingest {
 
 std::string_view describe(errc e) {
@@ -46,26 +48,6 @@ std::string uuid_v4() {
     s.push_back(hex[b[i] & 15]);
   }
   return s;
-}
-
-void json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
 }
 
 std::string pointer_of(std::string_view path) {
@@ -228,9 +210,9 @@ result<mapping::output> mapping::apply(std::string_view body, std::string_view r
       }
       if (!ok) break;
       if (f > 0) json += ",";
-      json_string(json, fields_[f]);
+      append_json_string(json, fields_[f]);
       json += ":";
-      json_string(json, value);
+      append_json_string(json, value);
     }
     ++index;
     if (!ok) continue;

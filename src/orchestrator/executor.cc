@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/thread_name.h"
 #include "orchestrator/templates.h"
 
 namespace sluice::orchestrator {
@@ -104,6 +105,7 @@ try_outcome run_builtin(const runner& r, std::string_view type, const try_contex
 }  // namespace
 
 void executor::run_slot(const std::shared_ptr<slot>& s) {
+  name_this_thread("task");
   const auto& ctx = s->ctx;
   s->log.note(fmt::format("{} {} {} try {} of {}", ctx.dag_id, ctx.run.run_id, ctx.task.id,
                           ctx.claim.try_number, ctx.claim.max_tries));

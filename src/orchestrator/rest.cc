@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "net/http_listen.h"
 #include "orchestrator/rest_body.h"
 #include "orchestrator/service.h"
@@ -404,7 +405,10 @@ result<void> rest_server::start(const config::host_port& l) {
   auto bound = net::bind_http(m.http, l);
   if (!bound) return std::unexpected(std::move(bound.error()).with_context("HTTP listener"));
   m.bound = *bound;
-  m.thread = std::thread([&m] { m.http.listen_after_bind(); });
+  m.thread = std::thread([&m] {
+    name_this_thread("rest-http");
+    m.http.listen_after_bind();
+  });
   m.running = true;
   log::get("rest")->info("REST API on http://{}/api/v1", m.bound);
   return {};

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace sluice::orchestrator {
 
@@ -70,7 +71,10 @@ result<void> scheduler_service::start() {
     }
   }
   m.stopping = false;
-  m.loop = std::thread([&m] { m.run_loop(); });
+  m.loop = std::thread([&m] {
+    name_this_thread("scheduler");
+    m.run_loop();
+  });
   m.running = true;
   return {};
 }

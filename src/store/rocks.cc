@@ -152,6 +152,8 @@ result<std::unique_ptr<kv_store>> open_rocksdb(const std::filesystem::path& dir,
   options.write_buffer_size = o.write_buffer_bytes;
   options.max_background_jobs = 2;
   options.keep_log_file_num = 3;
+  options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
+                                   rocksdb::kLZ4Compression};
   if (o.merge) options.merge_operator = std::make_shared<merger>(std::move(o.merge));
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes);

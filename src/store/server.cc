@@ -21,6 +21,7 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "cql/compression.h"
 #include "cql/frame.h"
 #include "cql/messages.h"
@@ -47,7 +48,10 @@ class committer {
   using deliver_fn = std::function<void(std::vector<done_fn>, result<void>)>;
 
   committer(engine& e, deliver_fn deliver)
-      : engine_(e), deliver_(std::move(deliver)), thread_([this] { loop(); }) {}
+      : engine_(e), deliver_(std::move(deliver)), thread_([this] {
+          name_this_thread("store-commit");
+          loop();
+        }) {}
   ~committer() { stop(); }
 
   void submit(std::vector<kv_change> changes, done_fn done) {
@@ -776,7 +780,10 @@ result<void> server::start() {
         });
       });
   asio::co_spawn(m.io, m.accept_loop(), asio::detached);
-  m.thread = std::thread([&m] { m.io.run(); });
+  m.thread = std::thread([&m] {
+    name_this_thread("store");
+    m.io.run();
+  });
   m.running = true;
   log::get("store")->info("serving CQL on {} (data in {}, commitlog_sync {})", m.bound,
                           m.options.data_dir.string(), m.options.sync ? "batch" : "periodic");
