@@ -56,3 +56,20 @@ endif()
 if(SLUICE_BENCH)
   find_package(benchmark CONFIG REQUIRED)     # benchmark::benchmark
 endif()
+
+# The allocator of the programs (sluice and the benchmarks): jemalloc, whose per-thread caches
+# suit sluice's many small, short-lived allocations crossing threads (a frame read on one thread,
+# freed on another) better than glibc's arenas: in the end-to-end benchmark it cut the CPU time
+# per user and the peak resident memory (docs/benchmarks.md). Sanitizer and fuzz builds keep
+# their own allocator. -DSLUICE_JEMALLOC=OFF builds with glibc's.
+option(SLUICE_JEMALLOC "Link the programs with jemalloc" ON)
+add_library(sluice_allocator INTERFACE)
+if(SLUICE_JEMALLOC AND NOT SLUICE_SANITIZE AND NOT SLUICE_FUZZ)
+  pkg_check_modules(JEMALLOC IMPORTED_TARGET jemalloc)
+  if(JEMALLOC_FOUND)
+    target_link_libraries(sluice_allocator INTERFACE PkgConfig::JEMALLOC)
+  else()
+    message(WARNING "jemalloc not found (scripts/setup installs libjemalloc-dev): glibc's malloc")
+  endif()
+endif()
+add_library(sluice::allocator ALIAS sluice_allocator)

@@ -154,6 +154,7 @@ result<std::unique_ptr<kv_store>> open_rocksdb(const std::filesystem::path& dir,
   options.keep_log_file_num = 3;
   options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
                                    rocksdb::kLZ4Compression};
+  options.compaction_style = rocksdb::kCompactionStyleUniversal;
   if (o.merge) options.merge_operator = std::make_shared<merger>(std::move(o.merge));
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes);
