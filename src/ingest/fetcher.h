@@ -68,9 +68,13 @@ class fetcher {
   fetcher(const fetcher&) = delete;
   fetcher& operator=(const fetcher&) = delete;
 
-  // The body of a 200 answer to GET `url` that `usable` accepts (no check when empty).
-  result<std::string> get(const std::string& url,
-                          const std::function<result<void>(std::string_view)>& usable = {});
+  // The body of a 200 answer to GET `url` that `usable` accepts (no check when empty). The view
+  // points into the fetcher's buffer (reused, so that large answers are not reallocated each
+  // time): valid until the next get(), and followed by at least `body_padding` readable bytes,
+  // as simdjson needs to parse it in place. `usable` sees the same view.
+  static constexpr size_t body_padding = 64;
+  result<std::string_view> get(const std::string& url,
+                               const std::function<result<void>(std::string_view)>& usable = {});
 
  private:
   struct impl;

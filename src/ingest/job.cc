@@ -127,7 +127,7 @@ result<job_result> run_job(const job_options& o, const std::atomic<bool>& stop,
     std::optional<mapping::output> mapped;
     size_t wanted = 0;
     const auto usable = [&](std::string_view body) -> result<void> {
-      mapped = SLUICE_TRY(map.apply(body, o.records_path, wanted));
+      mapped = SLUICE_TRY(map.apply(body, o.records_path, wanted, /*padded=*/true));
       return {};
     };
     while (!halt) {

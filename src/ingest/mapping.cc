@@ -2,11 +2,14 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <optional>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "base/json_text.h"
+#include "ingest/fetcher.h"
 
 namespace sluice::ingest {
 
@@ -26,11 +29,46 @@ namespace {
 // One piece of a template: literal text, a JSON pointer into the record, or a fresh UUID.
 struct piece {
   enum class kind : uint8_t { text, path, uuid } what = kind::text;
-  std::string text;     // literal text, or the path as written (for messages)
-  std::string pointer;  // "/location/street/number"
+  std::string text;               // literal text, or the path as written (for messages)
+  std::vector<std::string> keys;  // {"location", "street", "number"}
 };
 
-std::string uuid_v4() {
+std::vector<std::string> keys_of(std::string_view path) {
+  std::vector<std::string> keys;
+  size_t start = 0;
+  for (;;) {
+    const size_t dot = path.find('.', start);
+    keys.emplace_back(path.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) return keys;
+    start = dot + 1;
+  }
+}
+
+// What a JSON pointer made of `keys` finds below `e` (object members by exact name, array
+// elements by a decimal index without leading zeros), walked without parsing a pointer each time.
+simdjson::error_code find(simdjson::dom::element e, const std::vector<std::string>& keys,
+                          simdjson::dom::element& out) {
+  for (const std::string& k : keys) {
+    simdjson::dom::object obj;
+    simdjson::dom::array arr;
+    if (e.get_object().get(obj) == simdjson::SUCCESS) {
+      if (auto err = obj.at_key(k).get(e)) return err;
+    } else if (e.get_array().get(arr) == simdjson::SUCCESS) {
+      size_t index = 0;
+      const bool digits = !k.empty() && k.size() <= 18 && (k == "0" || k[0] != '0') &&
+                          std::ranges::all_of(k, [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits) return simdjson::INCORRECT_TYPE;
+      for (char c : k) index = index * 10 + static_cast<size_t>(c - '0');
+      if (auto err = arr.at(index).get(e)) return err;
+    } else {
+      return simdjson::INCORRECT_TYPE;
+    }
+  }
+  out = e;
+  return simdjson::SUCCESS;
+}
+
+void append_uuid_v4(std::string& s) {
   static thread_local std::mt19937_64 rng(std::random_device{}());
   uint8_t b[16];
   for (int i = 0; i < 16; i += 8) {
@@ -40,14 +78,11 @@ std::string uuid_v4() {
   b[6] = static_cast<uint8_t>((b[6] & 0x0F) | 0x40);
   b[8] = static_cast<uint8_t>((b[8] & 0x3F) | 0x80);
   static constexpr char hex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(36);
   for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
     s.push_back(hex[b[i] >> 4]);
     s.push_back(hex[b[i] & 15]);
   }
-  return s;
 }
 
 std::string pointer_of(std::string_view path) {
@@ -136,7 +171,7 @@ result<mapping> mapping::compile(const std::vector<field_template>& templates) {
         if (path == "uuid") {
           pieces.push_back({piece::kind::uuid, "uuid", {}});
         } else {
-          pieces.push_back({piece::kind::path, std::string(path), pointer_of(path)});
+          pieces.push_back({piece::kind::path, std::string(path), keys_of(path)});
         }
         i = close;
       } else if (s[i] == '}') {
@@ -155,11 +190,15 @@ result<mapping> mapping::compile(const std::vector<field_template>& templates) {
 }
 
 result<mapping::output> mapping::apply(std::string_view body, std::string_view records_path,
-                                       size_t max) const {
+                                       size_t max, bool padded) const {
+  static_assert(fetcher::body_padding >= simdjson::SIMDJSON_PADDING);
   static thread_local simdjson::dom::parser parser;  // its buffers are reused between answers
-  const simdjson::padded_string padded(body);
+  std::optional<simdjson::padded_string> copy;
+  if (!padded) copy.emplace(body);
   simdjson::dom::element doc;
-  if (auto err = parser.parse(padded).get(doc); err) {
+  const auto parsed = padded ? parser.parse(body.data(), body.size(), /*realloc_if_needed=*/false)
+                             : parser.parse(*copy);
+  if (auto err = parsed.get(doc); err) {
     return make_error(errc::bad_response,
                       fmt::format("the answer is not JSON ({}): {}", simdjson::error_message(err),
                                   std::string(body.substr(0, 80))));
@@ -173,9 +212,13 @@ result<mapping::output> mapping::apply(std::string_view body, std::string_view r
   out.total = records.size();
   size_t index = 0;
   std::string value;
+  out.records.reserve(std::min(max, records.size()));
+  size_t last_size = 0;  // the record before, to size the next one at once
   for (simdjson::dom::element rec : records) {
     if (out.records.size() >= max) break;
-    std::string json = "{";
+    std::string json;
+    json.reserve(last_size + 64);
+    json += '{';
     bool ok = true;
     for (size_t f = 0; f < fields_.size() && ok; ++f) {
       value.clear();
@@ -185,11 +228,11 @@ result<mapping::output> mapping::apply(std::string_view body, std::string_view r
           continue;
         }
         if (p.what == piece::kind::uuid) {
-          value += uuid_v4();
+          append_uuid_v4(value);
           continue;
         }
         simdjson::dom::element v;
-        const auto err = rec.at_pointer(p.pointer).get(v);
+        const auto err = find(rec, p.keys, v);
         std::string_view s;
         if (!err && v.get_string().get(s) == simdjson::SUCCESS) {
           value += s;
@@ -217,6 +260,7 @@ result<mapping::output> mapping::apply(std::string_view body, std::string_view r
     ++index;
     if (!ok) continue;
     json += "}";
+    last_size = json.size();
     out.records.push_back(std::move(json));
   }
   return out;

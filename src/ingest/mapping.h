@@ -47,7 +47,10 @@ class mapping {
     std::string first_error;
     size_t total = 0;  // records in the answer
   };
-  result<output> apply(std::string_view body, std::string_view records_path, size_t max) const;
+  // `padded`: at least 64 readable bytes follow the body (fetcher::get's guarantee), so it is
+  // parsed where it is rather than copied.
+  result<output> apply(std::string_view body, std::string_view records_path, size_t max,
+                       bool padded = false) const;
 
   [[nodiscard]] const std::vector<std::string>& fields() const { return fields_; }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "api/generator.h"
+#include "ingest/fetcher.h"
 
 namespace sluice::ingest {
 namespace {
@@ -86,6 +87,32 @@ TEST(Mapping, TemplateErrorsAndBraces) {
   ASSERT_TRUE(m);
   EXPECT_EQ(m->apply(R"({"r": [{"v": 1.5}, {"v": true}]})", "r", 10)->records,
             (std::vector<std::string>{R"({"a":"{literal} 1.5"})", R"({"a":"{literal} true"})"}));
+}
+
+TEST(Mapping, PathsIndexArraysAsJsonPointersDo) {
+  auto m = mapping::compile({{"b", "{a.1.b}"}});
+  ASSERT_TRUE(m);
+  const std::string body = R"({"r": [{"a": [{"b": "x"}, {"b": "y"}]}]})";
+  EXPECT_EQ(m->apply(body, "r", 10)->records, (std::vector<std::string>{R"({"b":"y"})"}));
+  for (const char* path : {"{a.01.b}", "{a.x.b}", "{a.5.b}", "{a.-.b}", "{a.1.b.c}", "{a..b}"}) {
+    auto other = mapping::compile({{"b", path}});
+    ASSERT_TRUE(other);
+    auto out = other->apply(body, "r", 10);
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->bad, 1u) << path;
+    EXPECT_NE(out->first_error.find("is missing"), std::string::npos) << out->first_error;
+  }
+}
+
+TEST(Mapping, APaddedBodyIsParsedInPlaceWithTheSameResult) {
+  auto m = mapping::compile({{"who", "{name.first} {name.last}"}});
+  ASSERT_TRUE(m);
+  std::string body = R"({"results": [{"name": {"first": "A", "last": "B"}}]})";
+  body.reserve(body.size() + fetcher::body_padding);
+  EXPECT_EQ(m->apply(body, "results", 10, /*padded=*/true)->records,
+            m->apply(body, "results", 10)->records);
+  body.resize(body.size() - 3);  // cut short: the padding must not be read as the rest
+  EXPECT_TRUE(is(m->apply(body, "results", 10, /*padded=*/true).error(), errc::bad_response));
 }
 
 }  // namespace
