@@ -40,6 +40,7 @@ ingest::job_options ingest_job_from(const config::config& c, const config::inges
   o.fetch.max_retries = static_cast<int>(s.retries);
   o.fetch.backoff = s.retry_backoff;
   o.records_path = s.records;
+  o.compression = std::string(config::codec_name(s.compression));
   if (!s.mapping.empty()) {
     o.mapping.clear();
     for (const auto& m : s.mapping) o.mapping.push_back({m.field, m.value});

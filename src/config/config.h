@@ -73,6 +73,10 @@ enum class commitlog_sync { batch, periodic };
 // Who may connect to the store.
 enum class authenticator { none, password };
 
+// A compression codec for data at rest (the store's table files) or in flight (produced batches).
+enum class codec { none, gzip, snappy, lz4, zstd };
+std::string_view codec_name(codec c);
+
 struct store_user {
   std::string name;
   std::string password;
@@ -89,6 +93,7 @@ struct store_section {
   int64_t max_frame_bytes = 16 << 20;
   int64_t cache_bytes = 32 << 20;
   int64_t max_pending_writes = 4096;
+  codec compression = codec::none;
 
   bool operator==(const store_section&) const = default;
 };
@@ -147,6 +152,7 @@ struct ingest_section {
   std::chrono::milliseconds retry_backoff{200};
   std::string records = "results";    // where the API's answer holds its records
   std::vector<mapped_field> mapping;  // empty: the reference pipeline's record
+  codec compression = codec::none;    // of the batches produced
 
   bool operator==(const ingest_section&) const = default;
 };

@@ -51,9 +51,10 @@ cassandra:
   password: 1234
 metadata:
   url: postgresql://sluice@db/sluice
+store: {compression: zstd}
 pipelines:
   - name: users
-    ingest: {url: "https://randomuser.me/api/", duration: 1h30m, count: 500}
+    ingest: {url: "https://randomuser.me/api/", duration: 1h30m, count: 500, compression: lz4}
     process: {group: g1, starting_offsets: latest}
 dags:
   - id: d
@@ -80,6 +81,10 @@ dags:
   EXPECT_EQ(c->pipelines[0].ingest->duration, std::chrono::minutes(90));
   EXPECT_EQ(c->pipelines[0].ingest->count, 500);
   EXPECT_EQ(c->pipelines[0].ingest->topic, "users_created");  // default inside a given section
+  EXPECT_EQ(c->pipelines[0].ingest->compression, codec::lz4);
+  EXPECT_EQ(c->store.compression, codec::zstd);
+  EXPECT_EQ(codec_name(codec::zstd), "zstd");
+  EXPECT_EQ(config{}.store.compression, codec::none);
   EXPECT_EQ(c->pipelines[0].process->start, starting_offsets::latest);
   ASSERT_EQ(c->dags[0].tasks.size(), 2u);
   EXPECT_EQ(c->dags[0].tasks[1].upstream, std::vector<std::string>{"a"});
@@ -111,6 +116,8 @@ TEST(config, wrong_types) {
   EXPECT_EQ(problems("pipelines:\n  - name: p\n    ingest: {duration: 60}\n"),
             "f.yaml:3:24: pipelines[0].ingest.duration: expected a duration such as 500ms, 30s, "
             "5m, 1h30m, got 60");
+  EXPECT_EQ(problems("store: {compression: brotli}\n"),
+            "f.yaml:1:22: store.compression: expected none, gzip, snappy, lz4 or zstd, got brotli");
   EXPECT_EQ(problems("api:\n  enabled:\n"),
             "f.yaml:2:3: api.enabled: expected true or false, got nothing");
   EXPECT_EQ(problems("- a\n- b\n"), "f.yaml:1:1: expected a mapping, got a list");

@@ -21,6 +21,7 @@ std::span<const std::string_view> enum_names(starting_offsets);
 std::span<const std::string_view> enum_names(fsync_policy);
 std::span<const std::string_view> enum_names(commitlog_sync);
 std::span<const std::string_view> enum_names(authenticator);
+std::span<const std::string_view> enum_names(codec);
 std::span<const std::string_view> enum_names(task_type);
 std::span<const std::string_view> enum_names(filter_op);
 std::span<const std::string_view> enum_names(extra_fields);

@@ -43,9 +43,9 @@ result<producer_ptr> make_producer(const job_options& o, delivery_counts& counts
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   const std::pair<const char*, std::string> settings[] = {
-      {"bootstrap.servers", o.bootstrap}, {"acks", "all"},    {"enable.idempotence", "true"},
-      {"compression.type", "lz4"},        {"linger.ms", "5"}, {"batch.size", "1000000"},
-      {"message.timeout.ms", "60000"},    {"log_level", "3"},
+      {"bootstrap.servers", o.bootstrap},  {"acks", "all"},    {"enable.idempotence", "true"},
+      {"compression.type", o.compression}, {"linger.ms", "5"}, {"batch.size", "1000000"},
+      {"message.timeout.ms", "60000"},     {"log_level", "3"},
   };
   for (const auto& [k, v] : settings) {
     if (rd_kafka_conf_set(conf, k, v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {

@@ -36,6 +36,8 @@ struct job_options {
   std::chrono::milliseconds duration{60'000};  // 0: until the count
   std::vector<field_template> mapping = reference_templates();
   std::string seed;  // the API's seed; empty: a fresh one per job
+  // librdkafka's compression.type for the batches produced: none, gzip, snappy, lz4, zstd.
+  std::string compression = "none";
 };
 
 struct job_progress {

@@ -110,6 +110,7 @@ result<std::unique_ptr<engine>> engine::open(engine_options options) {
   kvo.merge = merge_encoded;
   kvo.block_cache_bytes = options.block_cache_bytes;
   kvo.write_buffer_bytes = options.write_buffer_bytes;
+  kvo.compression = options.compression;
   i->kv = SLUICE_TRY(open_rocksdb(options.dir, std::move(kvo)));
   i->cat.emplace(SLUICE_TRY(catalog::open(*i->kv)));
   i->options = std::move(options);

@@ -151,9 +151,20 @@ result<std::unique_ptr<kv_store>> open_rocksdb(const std::filesystem::path& dir,
   options.create_if_missing = true;
   options.write_buffer_size = o.write_buffer_bytes;
   options.max_background_jobs = 2;
+  // One thread commits (the group committer): memtable inserts need no atomic splicing.
+  options.allow_concurrent_memtable_write = false;
+  // Compaction output synced as it is written, a megabyte at a time, so that the write-ahead
+  // log's fsync never waits behind a large backlog of dirty table data (ext4 orders them).
+  options.bytes_per_sync = 1 << 20;
   options.keep_log_file_num = 3;
-  options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
-                                   rocksdb::kLZ4Compression};
+  switch (o.compression) {
+    case kv_compression::none: options.compression = rocksdb::kNoCompression; break;
+    case kv_compression::zlib: options.compression = rocksdb::kZlibCompression; break;
+    case kv_compression::snappy: options.compression = rocksdb::kSnappyCompression; break;
+    case kv_compression::lz4: options.compression = rocksdb::kLZ4Compression; break;
+    case kv_compression::zstd: options.compression = rocksdb::kZSTD; break;
+  }
+  // Size-tiered, as Cassandra's default strategy: each row rewritten fewer times than leveled.
   options.compaction_style = rocksdb::kCompactionStyleUniversal;
   if (o.merge) options.merge_operator = std::make_shared<merger>(std::move(o.merge));
   rocksdb::BlockBasedTableOptions table;

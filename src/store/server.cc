@@ -757,6 +757,7 @@ result<void> server::start() {
   eo.dir = m.options.data_dir / "db";
   eo.sync = m.options.sync;
   eo.block_cache_bytes = m.options.cache_bytes;
+  eo.compression = m.options.compression;
   eo.node.cluster_name = m.options.cluster_name;
   eo.node.address = ep.address().is_unspecified() ? "127.0.0.1" : ep.address().to_string();
   eo.node.port = port;
