@@ -5,6 +5,7 @@
 
 #include "parser/parser.h"
 #include "store/catalog.h"
+#include "store/kv.h"
 
 namespace sluice::store {
 namespace {
@@ -145,6 +146,32 @@ TEST_F(CatalogTest, DdlPersistsAcrossReopening) {
   EXPECT_EQ(dropped->size(), 2u);
   EXPECT_EQ(c.tables("spark_streams").size(), 0u);
   EXPECT_FALSE(*c.drop_keyspace("spark_streams", true));
+}
+
+// A round of changes is applied as if in the order given: several changes to one key keep
+// their order, and a range deletion affects only what precedes it (rocks.cc sorts rounds of
+// point changes by key before inserting them).
+TEST_F(CatalogTest, AWriteActsInTheOrderOfItsChanges) {
+  kv_options o;
+  o.merge = [](std::optional<std::string_view> existing, std::span<const std::string_view> ops) {
+    std::string v(existing.value_or(""));
+    for (auto op : ops) v += op;
+    return v;
+  };
+  auto kv = std::move(*open_rocksdb(dir_, std::move(o)));
+  const std::vector<kv_change> round = {
+      kv_change::put("m", "1"),   kv_change::merge("c", "x"), kv_change::erase("m"),
+      kv_change::put("a", "1"),   kv_change::merge("c", "y"), kv_change::put("m", "2"),
+      kv_change::merge("c", "z"), kv_change::put("b", "1"),   kv_change::put("a", "2")};
+  ASSERT_TRUE(kv->write(round));
+  EXPECT_EQ(**kv->get("m"), "2");
+  EXPECT_EQ(**kv->get("a"), "2");
+  EXPECT_EQ(**kv->get("c"), "xyz");
+  ASSERT_TRUE(kv->write(std::vector<kv_change>{
+      kv_change::put("p", "old"), kv_change::erase_range("a", "q"), kv_change::put("n", "new")}));
+  EXPECT_FALSE(*kv->get("p"));
+  EXPECT_FALSE(*kv->get("a"));
+  EXPECT_EQ(**kv->get("n"), "new");
 }
 
 }  // namespace
