@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -66,6 +67,14 @@ std::vector<std::string_view> split_params(std::string_view s) {
 bool valid_utf8(bytes_view b) {
   size_t i = 0;
   while (i < b.size()) {
+    if (i + 8 <= b.size()) {  // eight ASCII bytes at a time, the common case
+      uint64_t w;
+      std::memcpy(&w, b.data() + i, sizeof w);
+      if ((w & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
     const uint8_t c = b[i];
     size_t n = 0;
     uint32_t cp = 0;

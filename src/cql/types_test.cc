@@ -89,6 +89,21 @@ TEST(Types, ValuesAreValidated) {
   EXPECT_FALSE(type("text").validate(truncated));
   const std::vector<uint8_t> overlong = {0xC0, 0xAF};
   EXPECT_FALSE(type("text").validate(overlong));
+  // Long text is checked eight ASCII bytes at a time: a bad byte anywhere is still found.
+  for (size_t len = 1; len <= 40; ++len) {
+    for (size_t at = 0; at < len; ++at) {
+      std::vector<uint8_t> text(len, 'a');
+      EXPECT_TRUE(type("text").validate(text));
+      text[at] = 0xFF;
+      EXPECT_FALSE(type("text").validate(text)) << len << " " << at;
+      text[at] = 0xC3;  // a lead byte whose continuation is ASCII, or missing at the end
+      EXPECT_FALSE(type("text").validate(text)) << len << " " << at;
+      if (at + 1 < len) {
+        text[at + 1] = 0xA9;
+        EXPECT_TRUE(type("text").validate(text)) << len << " " << at;
+      }
+    }
+  }
   std::vector<uint8_t> v4(16, 0);
   v4[6] = 0x40;
   EXPECT_TRUE(type("uuid").validate(v4));
