@@ -16,8 +16,10 @@
 //               DataStax driver; per-record synchronous inserts, and per-batch concurrent
 //               inserts) on the same prefilled topic, against the same broker and store.
 //
-// Medians of 3 runs. Usage: pipeline_bench [JSON_OUT] [--quick] [--end-to-end]. Prints a table;
-// writes JSON. `--end-to-end` measures only the end-to-end run (for profiling it).
+// Each measurement starts once the process is idle (the store's compactions of the rows written
+// by the one before have finished; at most 20 s). Medians of 3 runs. Usage: pipeline_bench
+// [JSON_OUT] [--quick] [--end-to-end]. Prints a table; writes JSON. `--end-to-end` measures only
+// the end-to-end run (for profiling it).
 #include <librdkafka/rdkafkacpp.h>
 #include <unistd.h>
 
@@ -51,6 +53,31 @@ using namespace std::chrono_literals;
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
+}
+
+// This process's CPU time so far (all threads), in seconds.
+double cpu_seconds() {
+  std::ifstream in("/proc/self/stat");
+  std::string field;
+  // utime and stime are fields 14 and 15; the command name (field 2) has no spaces here.
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 1; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Waits (at most 20 s) until the servers in this process are idle: under 5% of a core for a
+// quarter of a second. A measurement then does not pay for the previous one's leftovers (the
+// store's compactions of the rows just written, the broker's flushes).
+void settle() {
+  const auto deadline = clock_type::now() + 20s;
+  while (clock_type::now() < deadline) {
+    const double before = cpu_seconds();
+    std::this_thread::sleep_for(250ms);
+    if (cpu_seconds() - before < 0.05 * 0.25) return;
+  }
 }
 
 [[noreturn]] void fail(const std::string& what) {
@@ -326,7 +353,10 @@ int main(int argc, char** argv) {
 
   if (only_e2e) {
     std::vector<double> e2e;
-    for (int r = 0; r < runs; ++r) e2e.push_back(api_to_table(e, r, e2e_users).users_per_s);
+    for (int r = 0; r < runs; ++r) {
+      settle();
+      e2e.push_back(api_to_table(e, r, e2e_users).users_per_s);
+    }
     fmt::print("end to end, {} users: {:.0f} users/s (runs: {:.0f})\n", e2e_users, median(e2e),
                fmt::join(e2e, ", "));
     api.stop();
@@ -339,14 +369,18 @@ int main(int argc, char** argv) {
   create_python_tables(e);
   std::vector<double> proc, e2e, e2e_p50, e2e_p99, paced_p50, paced_p99, sync, conc;
   for (int r = 0; r < runs; ++r) {
+    settle();
     proc.push_back(process_prefilled(e, "prefilled", r, prefilled));
+    settle();
     const auto x = api_to_table(e, r, e2e_users);
     e2e.push_back(x.users_per_s);
     e2e_p50.push_back(x.lat.p50_ms);
     e2e_p99.push_back(x.lat.p99_ms);
+    settle();
     const auto l = paced(e, r, 10'000, paced_seconds);
     paced_p50.push_back(l.p50_ms);
     paced_p99.push_back(l.p99_ms);
+    settle();
     sync.push_back(python_run(e, "prefilled", r, py_sync, "sync"));
     conc.push_back(python_run(e, "prefilled", r, py_concurrent, "concurrent"));
   }

@@ -186,6 +186,8 @@ result<std::unique_ptr<kv_store>> open_rocksdb(const std::filesystem::path& dir,
   // Eight flushed files before they are merged (four by default): half the rewrites of fresh
   // rows, for point reads that consult a few more files' bloom filters.
   options.level0_file_num_compaction_trigger = 8;
+  // At least four runs merged at once, as STCS's min_threshold: fewer rewrites of each row.
+  options.compaction_options_universal.min_merge_width = 4;
   if (o.merge) options.merge_operator = std::make_shared<merger>(std::move(o.merge));
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes);
