@@ -307,7 +307,7 @@ std::vector<table_entry> all_tables(const catalog& c) {
   return out;
 }
 
-std::vector<row> table_rows(const table_schema& t, const catalog& c, const node_info&) {
+std::vector<row> table_rows(const table_schema& t, const catalog& c, const node_info& node) {
   std::vector<row> out;
   for (const table_entry& e : all_tables(c)) {
     row_builder r(t);
@@ -322,8 +322,9 @@ std::vector<row> table_rows(const table_schema& t, const catalog& c, const node_
              text_map({{"class", "org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy"},
                        {"max_threshold", "32"},
                        {"min_threshold", "4"}}))
-        .set("compression", text_map({{"chunk_length_in_kb", "16"},
-                                      {"class", "org.apache.cassandra.io.compress.LZ4Compressor"}}))
+        .set("compression", node.compressor.empty() ? text_map({{"enabled", "false"}})
+                                                    : text_map({{"chunk_length_in_kb", "16"},
+                                                                {"class", node.compressor}}))
         .set("crc_check_chance", float64(1.0))
         .set("dclocal_read_repair_chance", float64(0.0))
         .set("default_time_to_live", int32(0))

@@ -143,6 +143,8 @@ TEST_F(SystemTablesTest, TablesAndColumnsDescribeUserAndSystemTables) {
       EXPECT_EQ(text_map(r["compaction"])["class"],
                 "org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy");
       EXPECT_EQ(text(r["speculative_retry"]), "99p");
+      EXPECT_EQ(text_map(r["compression"]),
+                (std::map<std::string, std::string>{{"enabled", "false"}}));
     }
     if (name == "system.local") {
       EXPECT_EQ(text(r["comment"]), "information about the local node");
@@ -154,6 +156,14 @@ TEST_F(SystemTablesTest, TablesAndColumnsDescribeUserAndSystemTables) {
   }
   EXPECT_TRUE(tables.contains("shop.orders"));
   EXPECT_EQ(tables.size(), system_tables().size() + 1);
+
+  // The compressor the store was configured with, as Cassandra names it.
+  node_info lz4 = node_;
+  lz4.compressor = "org.apache.cassandra.io.compress.LZ4Compressor";
+  for (auto& r : rows_of("system_schema", "tables", *catalog_, lz4)) {
+    EXPECT_EQ(text_map(r["compression"])["class"], lz4.compressor);
+    EXPECT_EQ(text_map(r["compression"])["chunk_length_in_kb"], "16");
+  }
 
   std::map<std::string, std::map<std::string, cell>> columns;
   for (auto& r : rows_of("system_schema", "columns", *catalog_, node_)) {
