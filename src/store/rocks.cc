@@ -111,8 +111,12 @@ class rocks final : public kv_store {
     const bool point_only = std::ranges::none_of(
         changes, [](const kv_change& c) { return c.what == kv_change::kind::erase_range; });
     if (point_only && changes.size() > 1) {
-      std::ranges::stable_sort(order, {},
-                               [&](size_t i) -> std::string_view { return changes[i].key; });
+      // Stable by position within one key (std::stable_sort's temporary buffer API is
+      // deprecated in C++23).
+      std::ranges::sort(order, [&](size_t x, size_t y) {
+        const int c = changes[x].key.compare(changes[y].key);
+        return c < 0 || (c == 0 && x < y);
+      });
     }
     rocksdb::WriteBatch batch;
     for (size_t i : order) {
