@@ -13,6 +13,7 @@
 
 #include "api/data.h"
 #include "base/json_text.h"
+#include "schedule/time.h"
 
 namespace sluice::api {
 
@@ -228,28 +229,8 @@ void append_fixed4(std::string& out, int64_t v) {
   append_padded(out, a % 10000, 4);
 }
 
-// Civil date from days since the epoch (Howard Hinnant's algorithm).
-struct civil {
-  int64_t year;
-  unsigned month, day;
-};
-civil civil_from_days(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {y + (m <= 2), m, d};
-}
-
 void append_iso_time(std::string& out, int64_t ms) {
-  const int64_t days = ms >= 0 ? ms / 86'400'000 : (ms - 86'399'999) / 86'400'000;
-  const int64_t in_day = ms - days * 86'400'000;
-  const civil c = civil_from_days(days);
+  const schedule::civil c = schedule::to_civil(schedule::from_ms(ms));
   if (c.year >= 0 && c.year <= 9999) {
     append_padded(out, c.year, 4);
   } else {
@@ -260,19 +241,20 @@ void append_iso_time(std::string& out, int64_t ms) {
   out.push_back('-');
   append_padded(out, c.day, 2);
   out.push_back('T');
-  append_padded(out, in_day / 3'600'000, 2);
+  append_padded(out, c.hour, 2);
   out.push_back(':');
-  append_padded(out, in_day / 60'000 % 60, 2);
+  append_padded(out, c.minute, 2);
   out.push_back(':');
-  append_padded(out, in_day / 1000 % 60, 2);
+  append_padded(out, c.second, 2);
   out.push_back('.');
-  append_padded(out, in_day % 1000, 3);
+  append_padded(out, c.millisecond, 3);
   out.push_back('Z');
 }
 
-// Whole years from `from_days` to `to_days`.
+// Whole years from `from_days` to `to_days` (days since the epoch).
 int64_t years_between(int64_t from_days, int64_t to_days) {
-  const civil a = civil_from_days(from_days), b = civil_from_days(to_days);
+  const schedule::civil a = schedule::to_civil(schedule::from_ms(from_days * 86'400'000));
+  const schedule::civil b = schedule::to_civil(schedule::from_ms(to_days * 86'400'000));
   int64_t years = b.year - a.year;
   if (b.month < a.month || (b.month == a.month && b.day < a.day)) --years;
   return years;

@@ -18,13 +18,7 @@ store::server_options store_options_from(const config::config& c) {
   }
   o.max_frame_bytes = static_cast<int32_t>(c.store.max_frame_bytes);
   o.cache_bytes = static_cast<size_t>(c.store.cache_bytes);
-  switch (c.store.compression) {
-    case config::codec::none: o.compression = store::kv_compression::none; break;
-    case config::codec::gzip: o.compression = store::kv_compression::zlib; break;
-    case config::codec::snappy: o.compression = store::kv_compression::snappy; break;
-    case config::codec::lz4: o.compression = store::kv_compression::lz4; break;
-    case config::codec::zstd: o.compression = store::kv_compression::zstd; break;
-  }
+  o.compression = c.store.compression;
   o.max_pending_writes = static_cast<size_t>(c.store.max_pending_writes);
   return o;
 }

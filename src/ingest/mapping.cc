@@ -85,29 +85,6 @@ void append_uuid_v4(std::string& s) {
   }
 }
 
-std::string pointer_of(std::string_view path) {
-  std::string p;
-  size_t start = 0;
-  while (start <= path.size()) {
-    const size_t dot = path.find('.', start);
-    std::string_view part =
-        path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    p.push_back('/');
-    for (char c : part) {  // JSON pointer escapes
-      if (c == '~') {
-        p += "~0";
-      } else if (c == '/') {
-        p += "~1";
-      } else {
-        p.push_back(c);
-      }
-    }
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  return p;
-}
-
 }  // namespace
 
 struct mapping::compiled {
@@ -203,8 +180,9 @@ result<mapping::output> mapping::apply(std::string_view body, std::string_view r
                       fmt::format("the answer is not JSON ({}): {}", simdjson::error_message(err),
                                   std::string(body.substr(0, 80))));
   }
+  simdjson::dom::element at;
   simdjson::dom::array records;
-  if (auto err = doc.at_pointer(pointer_of(records_path)).get_array().get(records); err) {
+  if (find(doc, keys_of(records_path), at) || at.get_array().get(records)) {
     return make_error(errc::bad_response,
                       fmt::format("the answer has no array of records at '{}'", records_path));
   }

@@ -36,7 +36,7 @@ struct engine_options {
   node_info node;
   size_t block_cache_bytes = 32 << 20;
   size_t write_buffer_bytes = 16 << 20;
-  kv_compression compression = kv_compression::none;
+  config::codec compression = config::codec::none;
   // The time writes are stamped with (microseconds) and TTLs measured against; tests inject it.
   std::function<int64_t()> clock_us;
 };

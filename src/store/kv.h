@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "config/config.h"
 
 namespace sluice::store {
 
@@ -82,10 +83,6 @@ class kv_store {
   virtual std::unique_ptr<kv_snapshot> snapshot() = 0;
 };
 
-// Codec of the table files. Files keep the codec they were written with: a change applies to
-// files written after it.
-enum class kv_compression { none, zlib, snappy, lz4, zstd };
-
 struct kv_options {
   // fsync the WAL on every write, as Cassandra's `commitlog_sync: batch`; otherwise the OS
   // writes it back, as `periodic`.
@@ -93,7 +90,9 @@ struct kv_options {
   merge_function merge;  // required when merges are written
   size_t block_cache_bytes = 32 << 20;
   size_t write_buffer_bytes = 16 << 20;
-  kv_compression compression = kv_compression::none;
+  // Codec of the table files. Files keep the codec they were written with: a change applies to
+  // files written after it.
+  config::codec compression = config::codec::none;
 };
 
 // A RocksDB database in `dir` (created if missing).

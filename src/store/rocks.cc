@@ -179,11 +179,11 @@ result<std::unique_ptr<kv_store>> open_rocksdb(const std::filesystem::path& dir,
   options.bytes_per_sync = 1 << 20;
   options.keep_log_file_num = 3;
   switch (o.compression) {
-    case kv_compression::none: options.compression = rocksdb::kNoCompression; break;
-    case kv_compression::zlib: options.compression = rocksdb::kZlibCompression; break;
-    case kv_compression::snappy: options.compression = rocksdb::kSnappyCompression; break;
-    case kv_compression::lz4: options.compression = rocksdb::kLZ4Compression; break;
-    case kv_compression::zstd: options.compression = rocksdb::kZSTD; break;
+    case config::codec::none: options.compression = rocksdb::kNoCompression; break;
+    case config::codec::gzip: options.compression = rocksdb::kZlibCompression; break;
+    case config::codec::snappy: options.compression = rocksdb::kSnappyCompression; break;
+    case config::codec::lz4: options.compression = rocksdb::kLZ4Compression; break;
+    case config::codec::zstd: options.compression = rocksdb::kZSTD; break;
   }
   // Size-tiered, as Cassandra's default strategy: each row rewritten fewer times than leveled.
   options.compaction_style = rocksdb::kCompactionStyleUniversal;

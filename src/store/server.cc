@@ -758,21 +758,7 @@ result<void> server::start() {
   eo.sync = m.options.sync;
   eo.block_cache_bytes = m.options.cache_bytes;
   eo.compression = m.options.compression;
-  switch (m.options.compression) {
-    case kv_compression::none: break;
-    case kv_compression::zlib:
-      eo.node.compressor = "org.apache.cassandra.io.compress.DeflateCompressor";
-      break;
-    case kv_compression::snappy:
-      eo.node.compressor = "org.apache.cassandra.io.compress.SnappyCompressor";
-      break;
-    case kv_compression::lz4:
-      eo.node.compressor = "org.apache.cassandra.io.compress.LZ4Compressor";
-      break;
-    case kv_compression::zstd:
-      eo.node.compressor = "org.apache.cassandra.io.compress.ZstdCompressor";
-      break;
-  }
+  eo.node.compression = m.options.compression;
   eo.node.cluster_name = m.options.cluster_name;
   eo.node.address = ep.address().is_unspecified() ? "127.0.0.1" : ep.address().to_string();
   eo.node.port = port;

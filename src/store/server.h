@@ -21,7 +21,6 @@
 
 #include "base/lifecycle.h"
 #include "config/config.h"
-#include "store/kv.h"
 
 namespace sluice::store {
 
@@ -33,7 +32,7 @@ struct server_options {
   std::vector<std::pair<std::string, std::string>> users;
   int32_t max_frame_bytes = 16 << 20;
   size_t cache_bytes = 32 << 20;
-  kv_compression compression = kv_compression::none;
+  config::codec compression = config::codec::none;  // of the table files
   size_t max_pending_writes = 4096;
   size_t max_prepared = 10'000;  // prepared statements kept; older ones are re-prepared
   std::string cluster_name = "sluice";

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <string>
 #include <utility>
 
 #include "base/bytes.h"
@@ -307,6 +308,20 @@ std::vector<table_entry> all_tables(const catalog& c) {
   return out;
 }
 
+// A table's compression as Cassandra describes it: the compressor's class, or disabled.
+cell compression_params(config::codec c) {
+  const char* compressor = nullptr;
+  switch (c) {
+    case config::codec::none: return text_map({{"enabled", "false"}});
+    case config::codec::gzip: compressor = "DeflateCompressor"; break;
+    case config::codec::snappy: compressor = "SnappyCompressor"; break;
+    case config::codec::lz4: compressor = "LZ4Compressor"; break;
+    case config::codec::zstd: compressor = "ZstdCompressor"; break;
+  }
+  return text_map({{"chunk_length_in_kb", "16"},
+                   {"class", std::string("org.apache.cassandra.io.compress.") + compressor}});
+}
+
 std::vector<row> table_rows(const table_schema& t, const catalog& c, const node_info& node) {
   std::vector<row> out;
   for (const table_entry& e : all_tables(c)) {
@@ -322,9 +337,7 @@ std::vector<row> table_rows(const table_schema& t, const catalog& c, const node_
              text_map({{"class", "org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy"},
                        {"max_threshold", "32"},
                        {"min_threshold", "4"}}))
-        .set("compression", node.compressor.empty() ? text_map({{"enabled", "false"}})
-                                                    : text_map({{"chunk_length_in_kb", "16"},
-                                                                {"class", node.compressor}}))
+        .set("compression", compression_params(node.compression))
         .set("crc_check_chance", float64(1.0))
         .set("dclocal_read_repair_chance", float64(0.0))
         .set("default_time_to_live", int32(0))

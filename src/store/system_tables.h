@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "store/catalog.h"
 #include "store/schema.h"
 
@@ -31,9 +32,8 @@ struct node_info {
   std::string address = "127.0.0.1";  // listen, broadcast and rpc address
   int port = 9042;                    // native transport port
   std::array<uint8_t, 16> host_id{};  // stable across restarts (the store keeps it)
-  // The compressor class system_schema.tables reports for every table, as Cassandra names it
-  // (the store's `store.compression`); empty: compression disabled.
-  std::string compressor;
+  // The store's `store.compression`, which system_schema.tables reports for every table.
+  config::codec compression = config::codec::none;
 };
 
 // The release version system.local reports (4.x, so that drivers use the v4 protocol and the

@@ -159,9 +159,10 @@ TEST_F(SystemTablesTest, TablesAndColumnsDescribeUserAndSystemTables) {
 
   // The compressor the store was configured with, as Cassandra names it.
   node_info lz4 = node_;
-  lz4.compressor = "org.apache.cassandra.io.compress.LZ4Compressor";
+  lz4.compression = config::codec::lz4;
   for (auto& r : rows_of("system_schema", "tables", *catalog_, lz4)) {
-    EXPECT_EQ(text_map(r["compression"])["class"], lz4.compressor);
+    EXPECT_EQ(text_map(r["compression"])["class"],
+              "org.apache.cassandra.io.compress.LZ4Compressor");
     EXPECT_EQ(text_map(r["compression"])["chunk_length_in_kb"], "16");
   }
 
