@@ -38,6 +38,7 @@ broker::broker_options broker_options_from(const config::config& c) {
   o.log.retention_bytes = c.broker.retention_bytes;
   o.log.retention_age =
       c.broker.retention_age.count() == 0 ? std::chrono::milliseconds(-1) : c.broker.retention_age;
+  o.log.cache_bytes = static_cast<uint64_t>(c.broker.page_cache_bytes);
   o.groups.initial_rebalance_delay = c.broker.group_initial_rebalance_delay.count();
   o.groups.min_session_timeout = c.broker.group_min_session_timeout.count();
   o.groups.max_session_timeout = c.broker.group_max_session_timeout.count();

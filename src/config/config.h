@@ -53,6 +53,7 @@ struct broker_section {
   std::chrono::milliseconds segment_age{7LL * 24 * 3600 * 1000};
   int64_t retention_bytes = -1;
   std::chrono::milliseconds retention_age{7LL * 24 * 3600 * 1000};
+  int64_t page_cache_bytes = 16 << 20;  // per partition; 0: left to the operating system
   std::chrono::milliseconds group_initial_rebalance_delay{0};
   std::chrono::milliseconds group_min_session_timeout{6000};
   std::chrono::milliseconds group_max_session_timeout{30 * 60 * 1000};

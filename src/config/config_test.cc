@@ -43,6 +43,7 @@ log: {level: debug, format: json}
 broker:
   listen: 0.0.0.0:19092
   advertised: broker.example:9092
+  page_cache_bytes: 0
 kafka:
   bootstrap: [k1:9092, "[::1]:9093"]
 cassandra:
@@ -68,6 +69,8 @@ dags:
   EXPECT_EQ(c->log.level, log::level::debug);
   EXPECT_EQ(c->log.format, log::format::json);
   EXPECT_EQ(c->broker_advertised().to_string(), "broker.example:9092");
+  EXPECT_EQ(c->broker.page_cache_bytes, 0);
+  EXPECT_EQ(config{}.broker.page_cache_bytes, 16 << 20);
   ASSERT_EQ(c->kafka.bootstrap.size(), 2u);
   EXPECT_EQ(c->kafka.bootstrap[1].host, "::1");
   EXPECT_EQ(c->kafka.bootstrap[1].to_string(), "[::1]:9093");
@@ -116,6 +119,8 @@ TEST(config, wrong_types) {
   EXPECT_EQ(problems("pipelines:\n  - name: p\n    ingest: {duration: 60}\n"),
             "f.yaml:3:24: pipelines[0].ingest.duration: expected a duration such as 500ms, 30s, "
             "5m, 1h30m, got 60");
+  EXPECT_EQ(problems("broker: {page_cache_bytes: -1}\n"),
+            "f.yaml:1:28: broker.page_cache_bytes: must be 0 or more, got -1");
   EXPECT_EQ(problems("store: {compression: brotli}\n"),
             "f.yaml:1:22: store.compression: expected none, gzip, snappy, lz4 or zstd, got brotli");
   EXPECT_EQ(problems("api:\n  enabled:\n"),

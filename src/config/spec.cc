@@ -101,6 +101,15 @@ const object_spec<broker_section>& spec_for(broker_section*) {
           make_field("retention_age", &broker_section::retention_age,
                      "Segments whose newest record is older than this are deleted, checked every 5 "
                      "minutes; 0s: keep forever (Kafka's `retention.ms`)."),
+          make_field(
+              "page_cache_bytes", &broker_section::page_cache_bytes,
+              "How much of each partition's newest log is left in the operating system's page "
+              "cache, where consumers reading just behind the producers find it. Older bytes are "
+              "written back in the background and dropped from the cache, so sustained writes "
+              "neither pile up dirty pages (the kernel then stalls every writer at its dirty "
+              "limit) nor grow the page cache without bound. Consumers further behind read from "
+              "the disk. Not a durability setting: see `fsync`. 0: the page cache is left to the "
+              "operating system, as Kafka does."),
           make_field("group_initial_rebalance_delay",
                      &broker_section::group_initial_rebalance_delay,
                      "How long a new consumer group waits for more members before its first "
@@ -149,6 +158,11 @@ const object_spec<broker_section>& spec_for(broker_section*) {
         if (b.offset_retention.count() <= 0) {
           ctx.report(schema::mark_at(w.node, {"offset_retention"}, w.mark()),
                      w.path + ".offset_retention", "must be longer than 0s");
+        }
+        if (b.page_cache_bytes < 0) {
+          ctx.report(schema::mark_at(w.node, {"page_cache_bytes"}, w.mark()),
+                     w.path + ".page_cache_bytes",
+                     fmt::format("must be 0 or more, got {}", b.page_cache_bytes));
         }
         if (b.max_request_bytes < 1024 || b.max_request_bytes > INT32_MAX) {
           ctx.report(schema::mark_at(w.node, {"max_request_bytes"}, w.mark()),

@@ -112,6 +112,7 @@ result<append_result> partition_log::append(std::span<uint8_t> batches) {
     SLUICE_TRY(active->append(bytes_view(batches.data() + at, h.total_size()), h));
     out.last = h.last_offset();
   }
+  SLUICE_TRY(segments_.back()->write_behind(options_.cache_bytes));
   return out;
 }
 

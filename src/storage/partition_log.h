@@ -24,6 +24,9 @@ struct log_options {
   int64_t retention_bytes = -1;                                     // -1: no size limit
   std::chrono::milliseconds retention_age{7 * 24 * 3600 * 1000ll};  // -1 ms: keep forever
   uint32_t index_interval_bytes = 4096;
+  // Newest bytes of the active segment left in the page cache; older ones are written back and
+  // dropped (segment::write_behind). 0: the page cache is left to the operating system.
+  uint64_t cache_bytes = 16 << 20;
 };
 
 struct append_result {

@@ -1,6 +1,10 @@
 #include "storage/partition_log.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -66,6 +70,70 @@ TEST_F(log_test, append_assigns_offsets_and_reads_back_the_same_bytes) {
   EXPECT_EQ(one->size(), b1.size());
   EXPECT_TRUE(log->read(offset(9), 100)->empty());
   EXPECT_TRUE(is(log->read(offset(10), 100).error(), errc::offset_out_of_range));
+}
+
+// Pages of [from, to) of `path` in the page cache.
+size_t resident_pages(const std::filesystem::path& path, size_t from, size_t to) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return SIZE_MAX;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  void* map = ::mmap(nullptr, to, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return SIZE_MAX;
+  std::vector<unsigned char> in_core((to + page - 1) / page);
+  const int r = ::mincore(map, to, in_core.data());
+  ::munmap(map, to);
+  if (r != 0) return SIZE_MAX;
+  size_t n = 0;
+  for (size_t p = from / page; p < in_core.size(); ++p) n += in_core[p] & 1;
+  return n;
+}
+
+TEST_F(log_test, bytes_beyond_the_cache_window_are_written_back_and_dropped_from_the_page_cache) {
+  std::filesystem::create_directories(dir_);
+  struct statfs fs{};
+  ASSERT_EQ(::statfs(dir_.c_str(), &fs), 0);
+  if (fs.f_type == TMPFS_MAGIC) GTEST_SKIP() << "the log is on tmpfs, which has no disk behind";
+  constexpr size_t mib = 1 << 20;
+  const auto segment_file = dir_ / "00000000000000000000.log";
+  const std::string value(mib - 100, 'x');
+  std::vector<uint8_t> first;
+  {
+    log_options o;
+    o.cache_bytes = 8 * mib;
+    auto log = open(o);
+    for (int i = 0; i < 40; ++i) {
+      const std::vector<kafka::record_input> r{{std::nullopt, std::to_string(i) + value, i}};
+      auto b = kafka::build_batch(r);
+      if (i == 0) first = b;
+      ASSERT_TRUE(log->append(b).has_value());
+    }
+    const size_t size = std::filesystem::file_size(segment_file);
+    ASSERT_GT(size, 39 * mib);
+    EXPECT_EQ(resident_pages(segment_file, 0, 28 * mib), 0u)
+        << "more than 8 MiB behind the end: written back and dropped";
+    // The newest bytes stay cached for consumers reading just behind the producers.
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    EXPECT_GT(resident_pages(segment_file, size - 6 * mib, size), 6 * mib / page * 9 / 10);
+    // Dropped bytes read back from the disk unchanged.
+    auto again = log->read(offset(0), 1);
+    ASSERT_TRUE(again.has_value()) << again.error().message;
+    EXPECT_EQ(*again, first);
+    ASSERT_TRUE(log->close().has_value());
+  }
+  std::filesystem::remove_all(dir_);
+  {
+    log_options o;
+    o.cache_bytes = 0;  // left to the operating system
+    auto log = open(o);
+    for (int i = 0; i < 20; ++i) {
+      const std::vector<kafka::record_input> r{{std::nullopt, value, i}};
+      auto b = kafka::build_batch(r);
+      ASSERT_TRUE(log->append(b).has_value());
+    }
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    EXPECT_GT(resident_pages(segment_file, 0, 16 * mib), 16 * mib / page * 9 / 10);
+  }
 }
 
 TEST_F(log_test, bad_batches_are_rejected_whole) {

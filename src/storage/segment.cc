@@ -204,6 +204,39 @@ result<void> segment::append(bytes_view batch, const kafka::batch_header& h) {
   return {};
 }
 
+result<void> segment::write_behind(uint64_t cache_bytes) {
+  constexpr uint64_t step = 1 << 20;
+  if (cache_bytes == 0) return {};
+  const uint64_t complete = size_ / step * step;
+  if (complete <= writeback_started_) return {};
+  // Start writing back what appends have completed since last time; the call returns once the
+  // writes are queued.
+  if (::sync_file_range(fd_, static_cast<off_t>(writeback_started_),
+                        static_cast<off_t>(complete - writeback_started_),
+                        SYNC_FILE_RANGE_WRITE) != 0) {
+    return io_error("write back " + segment_path(dir_, base_, ".log").string());
+  }
+  writeback_started_ = complete;
+  if (complete <= cache_bytes) return {};
+  const uint64_t behind = (complete - cache_bytes) / step * step;
+  if (behind <= cache_dropped_) return {};
+  // Far enough behind that its writeback has usually finished: wait for any that has not (a disk
+  // slower than the producers slows them down here, a bounded amount at a time), then drop it.
+  const auto from = static_cast<off_t>(cache_dropped_);
+  const auto length = static_cast<off_t>(behind - cache_dropped_);
+  if (::sync_file_range(
+          fd_, from, length,
+          SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0) {
+    return io_error("write back " + segment_path(dir_, base_, ".log").string());
+  }
+  if (const int e = ::posix_fadvise(fd_, from, length, POSIX_FADV_DONTNEED); e != 0) {
+    errno = e;
+    return io_error("drop cached " + segment_path(dir_, base_, ".log").string());
+  }
+  cache_dropped_ = behind;
+  return {};
+}
+
 result<std::optional<std::pair<uint32_t, kafka::batch_header>>> segment::locate(
     offset target) const {
   // The last index entry at or before the target, then batch headers from there.

@@ -67,6 +67,14 @@ class segment {
   // Appends one validated batch whose base offset is already next_offset().
   result<void> append(bytes_view batch, const kafka::batch_header& h);
 
+  // Keeps at most about `cache_bytes` of the segment's newest bytes in the page cache (0: no
+  // limit): whole MiBs are handed to writeback as appends complete them, and once they are more
+  // than `cache_bytes` behind the end, waited for and dropped from the cache. Sustained writes then
+  // neither pile up dirty pages, which stalls every writer once the kernel's dirty limit is
+  // reached, nor grow the page cache without bound. Durability is unchanged: that is flush()'s
+  // business.
+  result<void> write_behind(uint64_t cache_bytes);
+
   // Whole batches starting with the one that contains `from`, up to `max_bytes`; the first batch
   // is returned even when larger. Empty when `from` is at or past the end.
   result<std::vector<uint8_t>> read(offset from, size_t max_bytes) const;
@@ -105,6 +113,8 @@ class segment {
   uint64_t bytes_since_index_ = 0;
   int64_t max_timestamp_ = -1;
   int64_t created_ms_ = 0;
+  uint64_t writeback_started_ = 0;  // bytes before this were handed to writeback
+  uint64_t cache_dropped_ = 0;      // bytes before this were written back and dropped from cache
   std::vector<index_entry> index_;
 };
 
