@@ -65,5 +65,25 @@ TEST(crc32c, hardware_matches_portable_on_every_length_and_alignment) {
   EXPECT_EQ(crc32c::extend_hardware(0, big), crc32c::extend_portable(0, big));
 }
 
+// Long inputs run three interleaved chains in blocks of 1 KiB and 4 KiB: every length around
+// each block boundary, from several starting registers.
+TEST(crc32c, hardware_matches_portable_across_interleaved_blocks) {
+  if (!crc32c::has_hardware()) GTEST_SKIP() << "no SSE4.2 on this CPU";
+  std::mt19937 rng(11);
+  std::vector<uint8_t> buf(3 * 3 * 4096 + 64);
+  for (auto& b : buf) b = static_cast<uint8_t>(rng());
+  std::vector<size_t> lengths;
+  for (size_t edge : {3 * 1024, 6 * 1024, 3 * 4096, 3 * 4096 + 3 * 1024, 6 * 4096, 9 * 4096}) {
+    for (size_t len = edge - 9; len <= edge + 9; ++len) lengths.push_back(len);
+  }
+  for (size_t len : lengths) {
+    for (uint32_t start : {0u, 0xffffffffu, 0x9a3b1c07u}) {
+      bytes_view v(buf.data() + 5, len);
+      ASSERT_EQ(crc32c::extend_hardware(start, v), crc32c::extend_portable(start, v))
+          << "len " << len << " start " << start;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sluice
