@@ -46,6 +46,43 @@ struct broker::impl {
 
 namespace {
 
+// A request's bytes. Unlike a vector it leaves new bytes uninitialized, since the socket is about
+// to fill them, and it keeps its memory between requests up to a bound.
+class frame_buffer {
+ public:
+  static constexpr size_t kept_bytes = 4u << 20;
+
+  // Room for `n` bytes, the first size() of them kept, growing by doubling but never beyond
+  // `most` (the whole request); returns where byte size() goes.
+  uint8_t* extend_to(size_t n, size_t most) {
+    if (n > capacity_) {
+      const size_t grown = std::clamp(2 * capacity_, n, std::max(n, most));
+      auto bigger = std::make_unique_for_overwrite<uint8_t[]>(grown);
+      if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_);
+      data_ = std::move(bigger);
+      capacity_ = grown;
+    }
+    uint8_t* at = data_.get() + size_;
+    size_ = n;
+    return at;
+  }
+  [[nodiscard]] size_t size() const { return size_; }
+  [[nodiscard]] std::span<uint8_t> bytes() { return {data_.get(), size_}; }
+  // Empty again; memory beyond kept_bytes is returned, so that one huge request is not hoarded.
+  void clear() {
+    size_ = 0;
+    if (capacity_ > kept_bytes) {
+      data_.reset();
+      capacity_ = 0;
+    }
+  }
+
+ private:
+  std::unique_ptr<uint8_t[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
+
 std::string peer_name(const tcp::socket& s) {
   std::error_code ec;
   auto ep = s.remote_endpoint(ec);
@@ -65,7 +102,7 @@ asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
   const std::string peer = peer_name(socket);
   auto lg = log::get("broker");
   lg->debug("connection from {}", peer);
-  std::vector<uint8_t> frame;
+  frame_buffer frame;
   asio::steady_timer idle(socket.get_executor());
   try {
     for (;;) {
@@ -90,13 +127,12 @@ asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
       // a client claims, under the same timeout as the wait for a request.
       frame.clear();
       while (frame.size() < static_cast<size_t>(size)) {
-        const size_t at = frame.size();
-        const size_t chunk = std::min<size_t>(static_cast<size_t>(size) - at, 1 << 20);
-        frame.resize(at + chunk);
+        const size_t chunk = std::min<size_t>(static_cast<size_t>(size) - frame.size(), 1 << 20);
+        uint8_t* at = frame.extend_to(frame.size() + chunk, static_cast<size_t>(size));
         idle.expires_after(options.idle_timeout);
-        auto got = co_await (
-            asio::async_read(socket, asio::buffer(frame.data() + at, chunk), asio::use_awaitable) ||
-            idle.async_wait(asio::use_awaitable));
+        auto got =
+            co_await (asio::async_read(socket, asio::buffer(at, chunk), asio::use_awaitable) ||
+                      idle.async_wait(asio::use_awaitable));
         if (got.index() == 1) {
           lg->warn("closing {}: request body stalled for {} ms", peer,
                    options.idle_timeout.count());
@@ -104,7 +140,7 @@ asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
         }
       }
       byte_writer out(256);
-      handled h = handle_request(*state, frame, out, peer, /*final_attempt=*/false);
+      handled h = handle_request(*state, frame.bytes(), out, peer, /*final_attempt=*/false);
       if (h.what == handled::wait) {
         // Park until an append wakes us or the fetch's max wait passes, then answer with what
         // there is.
@@ -118,7 +154,7 @@ asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
           if (!socket.is_open()) co_return;
           out = byte_writer(256);
           const bool last = std::chrono::steady_clock::now() >= deadline;
-          h = handle_request(*state, frame, out, peer, /*final_attempt=*/last);
+          h = handle_request(*state, frame.bytes(), out, peer, /*final_attempt=*/last);
         }
       }
       if (h.what == handled::deferred) {
@@ -131,7 +167,7 @@ asio::awaitable<void> broker::impl::serve(tcp::socket socket) {
         continue;
       }
       if (h.what == handled::close) co_return;
-      if (frame.capacity() > (4u << 20)) std::vector<uint8_t>().swap(frame);  // do not hoard
+      frame.clear();
       if (h.what == handled::respond) {
         co_await asio::async_write(socket, asio::buffer(out.view().data(), out.size()),
                                    asio::use_awaitable);
