@@ -5,11 +5,14 @@
 //            MB/s from the first produce() to the last delivery report
 //   latency: one message in flight at a time; p50/p99 from produce() to delivery report
 //   fetch:   one consumer reading the 100-byte topic from the start
-//   baseline: loopback TCP bandwidth (one sender, one receiver, 1 MiB writes) in the same run
+//   baselines: loopback TCP bandwidth (one sender, one receiver, 1 MiB writes) and the disk's
+//            sequential write bandwidth (1 GiB in 1 MiB direct writes, then fdatasync, beside the
+//            broker's data) in the same run
 //
 // Usage: broker_bench [JSON_OUT] [--quick] [--large]. Prints a table; writes JSON. `--large`
-// measures only large-batch produce (1 GiB of 64 KiB and of 512 KiB messages, acks=1), to profile
-// it.
+// measures only large-batch produce (1 GiB of 64 KiB and of 512 KiB messages, acks=1) and the
+// baselines, to profile it.
+#include <fcntl.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -22,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -79,6 +83,31 @@ double loopback_bandwidth(size_t total) {
   close(s);
   close(ls);
   return static_cast<double>(total) / secs;
+}
+
+// The disk under `dir`: bytes/s of writing `total` bytes sequentially in 1 MiB direct (O_DIRECT)
+// writes from one aligned buffer, then fdatasync. Buffered writes with a final fdatasync where
+// the file system refuses direct I/O (tmpfs). 0 if the file cannot be written.
+double disk_bandwidth(const std::filesystem::path& dir, size_t total) {
+  const auto path = dir / "disk-baseline";
+  constexpr size_t chunk = 1 << 20;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT, 0644);
+  if (fd < 0) fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return 0;
+  void* raw = nullptr;
+  if (posix_memalign(&raw, 4096, chunk) != 0) return 0;
+  std::unique_ptr<void, decltype(&free)> buf(raw, free);
+  std::memset(raw, 'd', chunk);
+  const auto start = clock_type::now();
+  bool ok = true;
+  for (size_t done = 0; ok && done < total; done += chunk) {
+    ok = ::pwrite(fd, raw, chunk, static_cast<off_t>(done)) == static_cast<ssize_t>(chunk);
+  }
+  ok = ok && ::fdatasync(fd) == 0;
+  const double secs = seconds_since(start);
+  ::close(fd);
+  std::filesystem::remove(path);
+  return ok ? static_cast<double>(total) / secs : 0;
 }
 
 struct delivery final : RdKafka::DeliveryReportCb {
@@ -219,9 +248,13 @@ int main(int argc, char** argv) {
   }
   const std::string bootstrap = b.endpoint();
 
-  std::vector<double> loop;
-  for (int i = 0; i < runs; ++i) loop.push_back(loopback_bandwidth(size_t{2} << 30));
+  std::vector<double> loop, disk;
+  for (int i = 0; i < runs; ++i) {
+    loop.push_back(loopback_bandwidth(size_t{2} << 30));
+    disk.push_back(disk_bandwidth(dir, size_t{1} << 30));
+  }
   const double loopback = median(loop);
+  const double disk_write = median(disk);
 
   struct row {
     std::string name;
@@ -238,24 +271,17 @@ int main(int argc, char** argv) {
     }
     rows.push_back({name, median(m), median(by)});
   };
+  std::optional<std::pair<double, double>> lat1, latall;
   if (large_only) {
     measure("produce 64 KiB, acks=1", "l64ka1", "1", 16 * 1024, 64 * 1024);
     measure("produce 512 KiB, acks=1", "l512ka1", "1", 2048, 512 * 1024);
-    b.stop();
-    std::filesystem::remove_all(dir);
-    for (const auto& r : rows) {
-      fmt::print("{:<36} {:>14.0f} {:>12.1f} {:>13.1f}%\n", r.name, r.msgs, r.bytes / 1e6,
-                 100.0 * r.bytes / loopback);
-    }
-    fmt::print("{:<36} {:>14} {:>12.1f}\n", "loopback TCP (baseline)", "", loopback / 1e6);
-    return 0;
-  }
-  measure("produce 100 B, acks=1", "p100a1", "1", small_count, 100);
-  measure("produce 100 B, acks=all (fsync)", "p100aall", "all", small_count, 100);
-  measure("produce 1 KiB, acks=1", "p1ka1", "1", large_count, 1024);
-  measure("produce 1 KiB, acks=all (fsync)", "p1kaall", "all", large_count, 1024);
-  measure("produce 64 KiB, acks=1", "p64ka1", "1", large_count / 32, 64 * 1024);
-  {
+  } else {
+    measure("produce 100 B, acks=1", "p100a1", "1", small_count, 100);
+    measure("produce 100 B, acks=all (fsync)", "p100aall", "all", small_count, 100);
+    measure("produce 1 KiB, acks=1", "p1ka1", "1", large_count, 1024);
+    measure("produce 1 KiB, acks=all (fsync)", "p1kaall", "all", large_count, 1024);
+    measure("produce 64 KiB, acks=1", "p64ka1", "1", large_count / 32, 64 * 1024);
+    measure("produce 512 KiB, acks=1", "p512ka1", "1", large_count / 256, 512 * 1024);
     std::vector<double> m, by;
     for (int i = 0; i < runs; ++i) {
       auto r = fetch_all(bootstrap, "p100a1-0", small_count, 100);
@@ -263,34 +289,42 @@ int main(int argc, char** argv) {
       by.push_back(r.bytes_per_s);
     }
     rows.push_back({"fetch 100 B (one consumer)", median(m), median(by)});
+    lat1 = latency(bootstrap, "1", quick ? 500 : 3000);
+    latall = latency(bootstrap, "all", quick ? 500 : 3000);
   }
-  const auto lat1 = latency(bootstrap, "1", quick ? 500 : 3000);
-  const auto latall = latency(bootstrap, "all", quick ? 500 : 3000);
   b.stop();
   std::filesystem::remove_all(dir);
 
-  fmt::print("{:<36} {:>14} {:>12} {:>14}\n", "measure (median of runs)", "msgs/s", "MB/s",
-             "of loopback");
+  fmt::print("{:<36} {:>14} {:>12} {:>12} {:>12}\n", "measure (median of runs)", "msgs/s", "MB/s",
+             "of loopback", "of disk");
   for (const auto& r : rows) {
-    fmt::print("{:<36} {:>14.0f} {:>12.1f} {:>13.1f}%\n", r.name, r.msgs, r.bytes / 1e6,
-               100.0 * r.bytes / loopback);
+    fmt::print("{:<36} {:>14.0f} {:>12.1f} {:>11.1f}% {:>11.1f}%\n", r.name, r.msgs, r.bytes / 1e6,
+               100.0 * r.bytes / loopback, 100.0 * r.bytes / disk_write);
   }
   fmt::print("{:<36} {:>14} {:>12.1f}\n", "loopback TCP (baseline)", "", loopback / 1e6);
-  fmt::print("produce latency, acks=1:   p50 {:.0f} us, p99 {:.0f} us\n", lat1.first, lat1.second);
-  fmt::print("produce latency, acks=all: p50 {:.0f} us, p99 {:.0f} us\n", latall.first,
-             latall.second);
+  fmt::print("{:<36} {:>14} {:>12.1f}\n", "disk write, direct (baseline)", "", disk_write / 1e6);
+  if (lat1 && latall) {
+    fmt::print("produce latency, acks=1:   p50 {:.0f} us, p99 {:.0f} us\n", lat1->first,
+               lat1->second);
+    fmt::print("produce latency, acks=all: p50 {:.0f} us, p99 {:.0f} us\n", latall->first,
+               latall->second);
+  }
 
   std::ofstream js(json_out);
   js << "{\n  \"runs\": " << runs << ",\n  \"loopback_bytes_per_s\": " << loopback
-     << ",\n  \"throughput\": [\n";
+     << ",\n  \"disk_write_bytes_per_s\": " << disk_write << ",\n  \"throughput\": [\n";
   for (size_t i = 0; i < rows.size(); ++i) {
     js << fmt::format(
         "    {{\"name\": \"{}\", \"msgs_per_s\": {:.0f}, \"bytes_per_s\": {:.0f}}}{}\n",
         rows[i].name, rows[i].msgs, rows[i].bytes, i + 1 < rows.size() ? "," : "");
   }
-  js << fmt::format(
-      "  ],\n  \"latency_us\": {{\"acks_1\": {{\"p50\": {:.0f}, \"p99\": {:.0f}}}, "
-      "\"acks_all\": {{\"p50\": {:.0f}, \"p99\": {:.0f}}}}}\n}}\n",
-      lat1.first, lat1.second, latall.first, latall.second);
+  js << "  ]";
+  if (lat1 && latall) {
+    js << fmt::format(
+        ",\n  \"latency_us\": {{\"acks_1\": {{\"p50\": {:.0f}, \"p99\": {:.0f}}}, "
+        "\"acks_all\": {{\"p50\": {:.0f}, \"p99\": {:.0f}}}}}",
+        lat1->first, lat1->second, latall->first, latall->second);
+  }
+  js << "\n}\n";
   return 0;
 }
