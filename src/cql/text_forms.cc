@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "base/civil_date.h"
 #include "cql/values.h"
 
 namespace sluice::cql {
@@ -26,20 +27,11 @@ result<int64_t> days_of(std::string_view s, size_t& i) {
     return make_error(errc::invalid_value, fmt::format("'{}' is not a date (yyyy-mm-dd)", s));
   }
   if (negative) y = -y;
-  const bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-  constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1 || d > month_days[m - 1] + (m == 2 && leap ? 1 : 0)) {
+  if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, static_cast<int>(m))) {
     return make_error(errc::invalid_value, fmt::format("'{}' is not a valid date", s));
   }
-  // Days from the civil calendar in 64-bit arithmetic, every year of the proleptic Gregorian
-  // calendar that the nine digits allow (std::chrono::year stops at 32767): eras of 400 years,
-  // years starting in March so that the leap day ends them.
-  const int64_t ys = m <= 2 ? y - 1 : y;
-  const int64_t era = (ys >= 0 ? ys : ys - 399) / 400;
-  const int64_t year_of_era = ys - era * 400;
-  const int64_t day_of_year = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146'097 + day_of_era - 719'468;
+  // Every year the nine digits allow, beyond std::chrono::year's 32767.
+  return days_from_civil(y, static_cast<int>(m), static_cast<int>(d));
 }
 
 // hh:mm[:ss[.fffffffff]] as nanoseconds since midnight.

@@ -4,6 +4,8 @@
 
 #include <optional>
 
+#include "base/civil_date.h"
+
 namespace sluice::schedule {
 
 std::string_view describe(errc e) {
@@ -25,38 +27,6 @@ constexpr int64_t ms_per_day = 86'400'000;
 // the day (and millisecond) they belong to rather than the one after.
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 int64_t floor_mod(int64_t a, int64_t b) { return a - floor_div(a, b) * b; }
-
-// Howard Hinnant's algorithms (http://howardhinnant.github.io/date_algorithms.html), on 64-bit
-// years so that every int64 millisecond count has a calendar date.
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-struct ymd {
-  int64_t year;
-  int month;
-  int day;
-};
-
-ymd civil_from_days(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<int64_t>(yoe) + era * 400 + (m <= 2), static_cast<int>(m),
-          static_cast<int>(d)};
-}
-
-bool is_leap(int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
 
 // A cursor over the ISO text; every reader either consumes what it expects or leaves pos alone.
 class iso_reader {
@@ -166,16 +136,11 @@ std::string out_of_range(const parsed_iso& p) {
 
 }  // namespace
 
-int days_in_month(int64_t year, int month) {
-  static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && is_leap(year) ? 29 : days[month - 1];
-}
-
 civil to_civil(time_point t) {
   const int64_t ms = to_ms(t);
   const int64_t days = floor_div(ms, ms_per_day);
   const auto in_day = static_cast<int>(floor_mod(ms, ms_per_day));
-  const ymd date = civil_from_days(days);
+  const civil_date date = civil_from_days(days);
   civil c;
   c.year = date.year;
   c.month = date.month;
@@ -189,8 +154,7 @@ civil to_civil(time_point t) {
 }
 
 time_point from_civil(int64_t year, int month, int day, int hour, int minute, int second) {
-  const int64_t days =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const int64_t days = days_from_civil(year, month, day);
   return from_ms(days * ms_per_day + int64_t{hour} * 3'600'000 + int64_t{minute} * 60'000 +
                  int64_t{second} * 1000);
 }

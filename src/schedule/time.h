@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/civil_date.h"
 #include "base/error.h"
 
 namespace sluice::schedule {
@@ -52,6 +53,6 @@ civil to_civil(time_point t);
 // The instant of the given fields (which must be in range; day may not exceed the month's length).
 time_point from_civil(int64_t year, int month, int day, int hour = 0, int minute = 0,
                       int second = 0);
-int days_in_month(int64_t year, int month);
+// days_in_month and the civil-date algorithms: base/civil_date.h.
 
 }  // namespace sluice::schedule

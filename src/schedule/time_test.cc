@@ -49,16 +49,6 @@ TEST(schedule_time, to_civil_before_epoch) {
   EXPECT_EQ(c.weekday, 3);  // Wednesday
 }
 
-TEST(schedule_time, days_in_month_and_leap_years) {
-  EXPECT_EQ(days_in_month(2026, 1), 31);
-  EXPECT_EQ(days_in_month(2026, 2), 28);
-  EXPECT_EQ(days_in_month(2024, 2), 29);
-  EXPECT_EQ(days_in_month(2100, 2), 28);
-  EXPECT_EQ(days_in_month(2000, 2), 29);
-  EXPECT_EQ(days_in_month(2026, 4), 30);
-  EXPECT_EQ(days_in_month(2026, 12), 31);
-}
-
 TEST(schedule_time, format_iso) {
   EXPECT_EQ(format_iso(from_ms(0)), "1970-01-01T00:00:00+00:00");
   EXPECT_EQ(format_iso(from_ms(ms_2026_11_24_10)), "2026-11-24T10:00:00+00:00");
