@@ -58,6 +58,8 @@ uint32_t extend_portable(uint32_t crc, bytes_view data) {
   return ~c;
 }
 
+namespace {
+
 // The CRC register is linear: running it over A then B equals running it over A, advanced over
 // |B| zero bytes, xor the register run over B alone. Advancing over n zero bytes multiplies by
 // x^(8n) modulo the polynomial (bit-reflected, x^0 in the top bit), so three independent chains
@@ -81,6 +83,8 @@ constexpr uint32_t zeros_operator(size_t bytes) {
   }
   return result;
 }
+
+}  // namespace
 
 #if defined(__x86_64__)
 namespace {
