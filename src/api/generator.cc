@@ -12,8 +12,8 @@
 #include <fmt/format.h>
 
 #include "api/data.h"
+#include "base/civil_date.h"
 #include "base/json_text.h"
-#include "schedule/time.h"
 
 namespace sluice::api {
 
@@ -230,31 +230,34 @@ void append_fixed4(std::string& out, int64_t v) {
 }
 
 void append_iso_time(std::string& out, int64_t ms) {
-  const schedule::civil c = schedule::to_civil(schedule::from_ms(ms));
-  if (c.year >= 0 && c.year <= 9999) {
-    append_padded(out, c.year, 4);
+  constexpr int64_t ms_per_day = 86'400'000;
+  const int64_t days = ms >= 0 ? ms / ms_per_day : (ms - (ms_per_day - 1)) / ms_per_day;
+  const int64_t in_day = ms - days * ms_per_day;
+  const civil_date d = civil_from_days(days);
+  if (d.year >= 0 && d.year <= 9999) {
+    append_padded(out, d.year, 4);
   } else {
-    fmt::format_to(std::back_inserter(out), "{:04}", c.year);
+    fmt::format_to(std::back_inserter(out), "{:04}", d.year);
   }
   out.push_back('-');
-  append_padded(out, c.month, 2);
+  append_padded(out, d.month, 2);
   out.push_back('-');
-  append_padded(out, c.day, 2);
+  append_padded(out, d.day, 2);
   out.push_back('T');
-  append_padded(out, c.hour, 2);
+  append_padded(out, in_day / 3'600'000, 2);
   out.push_back(':');
-  append_padded(out, c.minute, 2);
+  append_padded(out, in_day / 60'000 % 60, 2);
   out.push_back(':');
-  append_padded(out, c.second, 2);
+  append_padded(out, in_day / 1000 % 60, 2);
   out.push_back('.');
-  append_padded(out, c.millisecond, 3);
+  append_padded(out, in_day % 1000, 3);
   out.push_back('Z');
 }
 
 // Whole years from `from_days` to `to_days` (days since the epoch).
 int64_t years_between(int64_t from_days, int64_t to_days) {
-  const schedule::civil a = schedule::to_civil(schedule::from_ms(from_days * 86'400'000));
-  const schedule::civil b = schedule::to_civil(schedule::from_ms(to_days * 86'400'000));
+  const civil_date a = civil_from_days(from_days);
+  const civil_date b = civil_from_days(to_days);
   int64_t years = b.year - a.year;
   if (b.month < a.month || (b.month == a.month && b.day < a.day)) --years;
   return years;
